@@ -1,0 +1,171 @@
+"""From page bytes to a clean article: decode, trafilatura, clean, detect language.
+
+Decoding follows a browser's order (BOM, HTTP header, ``<meta>``), and then
+distrusts it: a header that says UTF-8 over GBK bytes yields replacement
+characters, and we re-detect rather than store mojibake. trafilatura does the
+main-text and metadata work; its minimum-size threshold is counted in
+characters and tuned for English, so Chinese pages get a smaller one (a
+CJK character carries about as much as an English word).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+from urllib.parse import urlsplit
+
+import charset_normalizer
+import trafilatura
+from trafilatura.settings import use_config
+from w3lib.encoding import html_to_unicode
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+from pipelines.clean import clean_text
+from pipelines.model import Article
+
+__all__ = [
+    "EXTRACT_VERSION",
+    "ExtractionError",
+    "canonical_url",
+    "decode_body",
+    "detect_language",
+    "extract_article",
+    "extract_text_file",
+]
+
+#: Bump when extraction or cleaning changes what text a page gives (``reprocess`` records it).
+EXTRACT_VERSION = "extract-1"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|spm|from|share_token)$")
+
+
+class ExtractionError(ValueError):
+    """A page that has no article in it; ``reason`` is what fetch_errors records."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _sniff(body: bytes) -> str | None:
+    """Guess an encoding for bytes that declare none (GBK pages often declare it only in meta)."""
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(body[:65536]).best()
+    return best.encoding if best is not None else None
+
+
+def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Bytes to text; returns ``(encoding, text)``.
+
+    If the declared encoding produces replacement characters in more than
+    0.5% of the text, the declaration is wrong and the bytes are sniffed.
+    """
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_sniff)
+    bad = text.count("\ufffd")
+    if bad and bad > len(text) / 200:
+        sniffed = _sniff(body)
+        if sniffed and sniffed.replace("-", "").lower() != encoding.replace("-", "").lower():
+            try:
+                return sniffed, body.decode(sniffed)
+            except (UnicodeDecodeError, LookupError):
+                pass
+    return encoding, text
+
+
+def detect_language(text: str) -> str:
+    """``zh`` when CJK characters outweigh Latin words, else ``en``."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    return "zh" if cjk > latin else "en"
+
+
+def canonical_url(declared: str | None, fetched: str) -> str:
+    """The article's identity: the page's canonical URL when it is on the same host.
+
+    A canonical link pointing to another host is ignored, so a page cannot
+    overwrite another site's article. Fragments and tracking parameters go.
+    """
+    url = fetched
+    if declared:
+        d, f = urlsplit(declared), urlsplit(fetched)
+        if d.scheme in ("http", "https") and d.hostname == f.hostname:
+            url = declared
+    query_keys = {k for k in re.findall(r"(?:^|&)([^=&]+)", urlsplit(url).query)}
+    drop = [k for k in query_keys if _TRACKING.match(k)]
+    if drop:
+        url = url_query_cleaner(url, drop, remove=True)
+    return canonicalize_url(url, keep_fragments=False)
+
+
+@cache
+def _config(lang: str):
+    config = use_config()
+    if lang == "zh":
+        config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
+        config.set("DEFAULT", "MIN_OUTPUT_SIZE", "20")
+    return config
+
+
+def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:
+    """Main text and metadata of one HTML page, cleaned.
+
+    Raises :class:`ExtractionError` when no main text is found.
+    """
+    guess = "zh" if len(_CJK.findall(html[:200_000])) > 300 else "en"
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        config=_config(guess),
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise ExtractionError("no main text found")
+    return _finish(
+        raw_text=doc.text,
+        url=canonical_url(doc.url, url),
+        title=doc.title,
+        author=doc.author,
+        published=doc.date,
+        min_chars=min_chars,
+    )
+
+
+def extract_text_file(text: str, *, url: str) -> Article:
+    """A plain-text article (first non-empty line taken as title), cleaned like HTML text."""
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), None)
+    title = first if first and len(first) <= 200 else None
+    return _finish(raw_text=text, url=url, title=title, author=None, published=None)
+
+
+def _finish(
+    *,
+    raw_text: str,
+    url: str,
+    title: str | None,
+    author: str | None,
+    published: str | None,
+    min_chars: int = 0,
+) -> Article:
+    text, removed = clean_text(raw_text)
+    if title:
+        title, _ = clean_text(title)
+    if len(text) < min_chars:
+        raise ExtractionError(f"main text too short ({len(text)} characters)")
+    return Article(
+        url=url,
+        title=title or None,
+        author=author or None,
+        published=published or None,
+        lang=detect_language(text),
+        text=text,
+        removed=dict(Counter(removed)),
+    )

@@ -1,0 +1,274 @@
+"""The pipeline stages in order, for one page: extract, relevance, version, claims, diff.
+
+This is the one place that calls the pure stages and hands their results to
+storage. The Scrapy item pipeline, ``reprocess`` and the Redis ingest all go
+through :class:`Ingestor`, so a page gives the same store whichever way it came.
+One page is one transaction: a killed run leaves whole pages or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pipelines.clean import normalize_for_hash
+from pipelines.dedup import DUPLICATE_THRESHOLD, fingerprint, similarity
+from pipelines.diff import Prior, diff_version, metric_similarity
+from pipelines.extract import EXTRACT_VERSION, ExtractionError, decode_body, extract_article
+from pipelines.figures import EXTRACTOR_VERSION, extract_claims
+from pipelines.model import Article, Page
+from pipelines.relevance import score_relevance
+from storage.store import Store
+
+__all__ = ["PIPELINE_VERSION", "Ingestor", "Outcome", "article_from_page"]
+
+log = logging.getLogger(__name__)
+
+#: Recorded on every version, so ``reprocess`` knows what produced its text and claims.
+PIPELINE_VERSION = f"{EXTRACT_VERSION}+{EXTRACTOR_VERSION}"
+
+#: Below these many characters an extraction is not trusted (boilerplate, paywall stub).
+MIN_TRUSTED_CHARS = {"en": 300, "zh": 100}
+#: A new version shorter than this share of the previous one is a suspect extraction.
+MAX_SHRINK = 0.5
+#: Fuzzy metric matches need at least this word overlap (Jaccard).
+FUZZY_METRIC = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ingesting one page did; ``status`` feeds the run's counts."""
+
+    status: str  # error | skipped | new_article | new_version | unchanged | seen_before | suspect
+    url: str
+    article_id: int | None = None
+    version_id: int | None = None
+    claims: int = 0
+    events: int = 0
+    reason: str | None = None
+
+
+def article_from_page(page: Page) -> Article:
+    """Decode and extract one fetched page (raises :class:`ExtractionError`)."""
+    ctype = (page.content_type or "").lower()
+    if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
+        raise ExtractionError(f"not an HTML page (Content-Type {page.content_type})")
+    if not page.body.strip():
+        raise ExtractionError("empty body")
+    if (
+        page.body[:5] == b"%PDF-"
+        or page.body[:8] == b"\x89PNG\r\n\x1a\n"
+        or page.body[:3] == b"\xff\xd8\xff"
+    ):
+        raise ExtractionError("binary body (PDF or image) served as a page")
+    _, html = decode_body(page.body, page.content_type)
+    return extract_article(html, url=page.fetched_url)
+
+
+def _iso_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
+    own_root = row.get("duplicate_of") or row["article_id"]
+    return Prior(
+        claim_id=row["claim_id"],
+        key=row["key"],
+        value=row["value"],
+        approx=row["approx"],
+        unit=row["unit"],
+        subject=row["subject"],
+        metric=row["metric"],
+        source=row["source"],
+        article_id=row["article_id"],
+        article_url=row["article_url"],
+        version_id=row["version_id"],
+        reported_at=row["reported_at"],
+        independent=own_root != root,
+    )
+
+
+class Ingestor:
+    """Runs the stages for pages of one run and writes through one :class:`Store`."""
+
+    def __init__(self, store: Store, *, run_id: int | None) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def ingest(self, page: Page) -> Outcome:
+        """One fetched page, end to end; extraction failures become ``fetch_errors`` rows."""
+        try:
+            article = article_from_page(page)
+        except ExtractionError as exc:
+            self.store.record_error(
+                run_id=self.run_id,
+                source=page.source,
+                url=page.fetched_url,
+                reason=exc.reason,
+                status=page.status,
+            )
+            return Outcome("error", page.fetched_url, reason=exc.reason)
+        return self.ingest_article(page, article)
+
+    def ingest_article(self, page: Page, article: Article) -> Outcome:
+        relevance = score_relevance(article.text, article.title)
+        if page.topic and not relevance.relevant:
+            article_id = self.store.record_skipped(
+                source=page.source,
+                url=article.url,
+                title=article.title,
+                lang=article.lang,
+                reason=relevance.reason,
+                relevance=relevance.score,
+            )
+            return Outcome("skipped", article.url, article_id, reason=relevance.reason)
+        normalized = normalize_for_hash(article.text)
+        content_hash = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+        fp = fingerprint(normalized)
+        with self.store.transaction():
+            previous = self.store.current_version_of(article.url)
+            suspect = self._suspect(article, previous)
+            result = self.store.save_version(
+                run_id=self.run_id,
+                source=page.source,
+                url=article.url,
+                fetched_url=page.fetched_url,
+                http_status=page.status,
+                title=article.title,
+                author=article.author,
+                published=article.published,
+                lang=article.lang,
+                text=article.text,
+                content_hash=content_hash,
+                raw=page.body,
+                content_type=page.content_type,
+                extractor_version=PIPELINE_VERSION,
+                relevance=relevance.score,
+                suspect=suspect,
+                fingerprint=fp.signature,
+                etag=page.etag,
+                last_modified=page.last_modified,
+            )
+            if result.status in ("unchanged", "seen_before"):
+                return Outcome(result.status, article.url, result.article_id, result.version_id)
+            if suspect is not None:
+                log.warning("suspect extraction of %s: %s", article.url, suspect)
+                return Outcome(
+                    "suspect", article.url, result.article_id, result.version_id, reason=suspect
+                )
+            root = self._link_duplicate(result.article_id, page.source, fp)
+            claims, events = self._claims_and_events(
+                article,
+                page.source,
+                result.article_id,
+                result.version_id,
+                result.previous_version_id,
+                root,
+            )
+        return Outcome(
+            result.status, article.url, result.article_id, result.version_id, claims, events
+        )
+
+    def _suspect(self, article: Article, previous: Mapping[str, Any] | None) -> str | None:
+        """Why this extraction should not be diffed, or None when it can be trusted."""
+        chars = len(article.text)
+        floor = MIN_TRUSTED_CHARS.get(article.lang, 300)
+        if chars < floor:
+            return f"text too short ({chars} characters, need {floor})"
+        if previous is not None and previous["chars"] and chars < previous["chars"] * MAX_SHRINK:
+            return f"text shrank from {previous['chars']} to {chars} characters"
+        return None
+
+    def _link_duplicate(self, article_id: int, source: str, fp: Any) -> int:
+        """Link a syndicated copy to its original; returns the article's root id."""
+        root = article_id
+        for cand in self.store.duplicate_candidates(fp.bands, exclude_article=article_id):
+            if cand["source"] == source or not cand["fingerprint"]:
+                continue
+            if similarity(fp.signature, cand["fingerprint"]) >= DUPLICATE_THRESHOLD:
+                root = cand["duplicate_of"] or cand["id"]
+                self.store.mark_duplicate(article_id, of=root)
+                break
+        self.store.add_bands(article_id, fp.bands)
+        return root
+
+    def _claims_and_events(
+        self,
+        article: Article,
+        source: str,
+        article_id: int,
+        version_id: int,
+        previous_version_id: int | None,
+        root: int,
+    ) -> tuple[int, int]:
+        claims = [
+            c.as_dict()
+            for c in extract_claims(
+                article.text, lang=article.lang, published=_iso_date(article.published)
+            )
+        ]
+        ids = self.store.add_claims(
+            version_id=version_id, article_id=article_id, source=source, claims=claims
+        )
+        for claim, claim_id in zip(claims, ids, strict=True):
+            claim["id"] = claim_id
+        previous: Sequence[Prior] = []
+        if previous_version_id is not None:
+            previous = [
+                _prior(r, root=root) for r in self.store.version_claims(previous_version_id)
+            ]
+        others: dict[str, list[Prior]] = {}
+        for row in self.store.current_claims(
+            [c["key"] for c in claims], exclude_article=article_id
+        ):
+            others.setdefault(row["key"], []).append(_prior(row, root=root))
+        fuzzy = self._fuzzy(claims, others, previous, article_id, root)
+        events = diff_version(
+            claims,
+            context={
+                "source": source,
+                "article_id": article_id,
+                "article_url": article.url,
+                "version_id": version_id,
+                "run_id": self.run_id,
+            },
+            previous=previous,
+            others=others,
+            fuzzy=fuzzy,
+        )
+        return len(claims), self.store.add_events(events)
+
+    def _fuzzy(
+        self,
+        claims: Sequence[Mapping[str, Any]],
+        others: Mapping[str, Sequence[Prior]],
+        previous: Sequence[Prior],
+        article_id: int,
+        root: int,
+    ) -> dict[str, tuple[list[Prior], str]]:
+        """Same subject and unit, metric worded alike: a conservative match, with its reason."""
+        known = {p.key for p in previous}
+        out: dict[str, tuple[list[Prior], str]] = {}
+        for claim in claims:
+            key = claim["key"]
+            if key in others or key in known or key in out or claim.get("period"):
+                continue
+            rows = self.store.similar_claims(
+                subject=claim["subject"], unit=claim["unit"], exclude_article=article_id
+            )
+            best: dict[str, tuple[float, list[Prior]]] = {}
+            for row in rows:
+                score = metric_similarity(row["metric"], claim["metric"])
+                if score >= FUZZY_METRIC and row["key"] != key:
+                    best.setdefault(row["metric"], (score, []))[1].append(_prior(row, root=root))
+            if best:
+                metric, (score, priors) = max(best.items(), key=lambda kv: kv[1][0])
+                out[key] = (priors, f"fuzzy: metric {claim['metric']!r} ~ {metric!r} ({score:.2f})")
+        return out

@@ -1,0 +1,94 @@
+"""Serve the bundled demo site (or any folder of static pages) on 127.0.0.1.
+
+The site lives in layers: ``rev2/`` holds only what revision 2 changes and is
+looked up before ``rev1/``. Switching revision is switching the layer list,
+while the server keeps running. Pages are sent as the bytes on disk with a
+bare ``text/html`` type, no charset, the way many Chinese sites serve GBK.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import tomllib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from seeds.config import SEEDS_DIR, SourcesConfig, parse_sources
+
+__all__ = ["DEMO_DIR", "SiteServer", "demo_sources", "serve_site"]
+
+DEMO_DIR = SEEDS_DIR / "demo"
+#: The placeholder base URL written in ``seeds/demo/sources.toml`` and the pages.
+PLACEHOLDER = "http://127.0.0.1:8765"
+_TYPES = {".xml": "application/xml", ".html": "text/html", ".txt": "text/plain"}
+
+
+class SiteServer(ThreadingHTTPServer):
+    """A static server over layered folders; ``layers`` may be swapped at any time."""
+
+    daemon_threads = True
+    layers: Sequence[Path]
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def resolve(self, url_path: str) -> Path | None:
+        rel = unquote(urlsplit(url_path).path).lstrip("/")
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        for layer in self.layers:
+            candidate = (layer / rel).resolve()
+            if candidate.is_relative_to(layer.resolve()) and candidate.is_file():
+                return candidate
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        path = self.server.resolve(self.path)
+        if path is None:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        body = path.read_bytes()
+        # Pages carry their own URLs as the placeholder; rewrite to where we really are.
+        body = body.replace(PLACEHOLDER.encode(), self.server.base_url.encode())
+        ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", ctype or "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the crawler reports what matters."""
+
+
+@contextmanager
+def serve_site(layers: Sequence[Path], *, port: int = 0) -> Iterator[SiteServer]:
+    """Serve ``layers`` on 127.0.0.1 in a background thread for the ``with`` block."""
+    server = SiteServer(("127.0.0.1", port), _Handler)
+    server.layers = list(layers)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def demo_sources(base_url: str) -> SourcesConfig:
+    """The demo's sources file, pointed at where the demo site is served."""
+    path = DEMO_DIR / "sources.toml"
+    text = path.read_text(encoding="utf-8").replace(PLACEHOLDER, base_url)
+    return parse_sources(tomllib.loads(text), path)

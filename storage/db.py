@@ -1,0 +1,244 @@
+"""Opening the store and evolving its schema.
+
+The store is one SQLite file in WAL mode, so readers (``deltawatch claims``,
+Datasette) never block the single writer and a killed writer leaves the last
+committed transaction intact. ``synchronous=NORMAL`` is the documented safe
+pairing with WAL: a power loss may drop the last few commits, but never
+corrupts the file; a killed *process* loses nothing that was committed.
+Every schema change is a named migration, applied in order and recorded in
+``_sqlite_migrations`` by sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+__all__ = ["SCHEMA_VERSION", "migrations", "open_db", "open_readonly"]
+
+#: How long a writer waits for another writer's transaction before failing.
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations("deltawatch")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """The tables of DESIGN.md: sources, runs, articles, versions, claims, events, errors."""
+    db["sources"].create(
+        {
+            "name": str,
+            "kind": str,
+            "urls": str,  # JSON array
+            "language": str,
+            "topic": int,
+            "interval": str,
+            "enabled": int,
+            "last_run_id": int,
+            "last_run_at": str,
+            "last_success_at": str,
+            "last_error": str,
+            "consecutive_failures": int,
+            "next_run_at": str,
+        },
+        pk="name",
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | partial | failed | interrupted
+            "trigger": str,  # manual | schedule | demo | reprocess
+            "sources": str,  # JSON array of source names
+            "pages": int,
+            "new_articles": int,
+            "new_versions": int,
+            "unchanged": int,
+            "skipped": int,
+            "errors": int,
+            "claims": int,
+            "events": int,
+            "stats": str,  # JSON: Scrapy's stats and durations
+        },
+        pk="id",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,  # canonical URL: one row per article
+            "source": str,
+            "title": str,
+            "lang": str,
+            "published": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "last_changed_at": str,
+            "status": str,  # active | skipped | retired
+            "skip_reason": str,
+            "relevance": float,
+            "version_count": int,
+            "current_version_id": int,
+            "duplicate_of": int,  # the article this one is a syndicated copy of
+            "next_check_at": str,
+            "etag": str,
+            "last_modified": str,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["source"])
+    db["articles"].create_index(["next_check_at"])
+    db["article_versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "n": int,  # 1, 2, ... in order of first appearance
+            "content_hash": str,  # sha256 of the normalized text
+            "fetched_at": str,
+            "run_id": int,
+            "url": str,  # the URL actually fetched
+            "http_status": int,
+            "title": str,
+            "author": str,
+            "published": str,
+            "lang": str,
+            "text": str,
+            "chars": int,
+            "raw": bytes,  # page body, zlib-compressed, so reprocess needs no network
+            "content_type": str,
+            "extractor_version": str,
+            "suspect": str,  # why this extraction is not trusted for diffing
+            "fingerprint": str,  # MinHash signature (hex) for near-duplicate detection
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("run_id", "runs", "id")],
+    )
+    db["article_versions"].create_index(["article_id", "content_hash"], unique=True)
+    db["article_versions"].create_index(["article_id", "n"], unique=True)
+    db["article_versions"].create_index(["fetched_at"])
+    db["claims"].create(
+        {
+            "id": int,
+            "version_id": int,
+            "article_id": int,
+            "source": str,
+            "key": str,
+            "subject": str,
+            "metric": str,
+            "unit": str,
+            "value": float,
+            "approx": str,
+            "period": str,
+            "sentence": str,
+            "start": int,
+            "end": int,
+            "lang": str,
+            "reported_at": str,
+        },
+        pk="id",
+        foreign_keys=[("version_id", "article_versions", "id"), ("article_id", "articles", "id")],
+    )
+    db["claims"].create_index(["key"])
+    db["claims"].create_index(["version_id"])
+    db["claims"].create_index(["subject", "metric"])
+    db["claim_events"].create(
+        {
+            "id": int,
+            "kind": str,
+            "key": str,
+            "subject": str,
+            "metric": str,
+            "unit": str,
+            "period": str,
+            "old_value": float,
+            "new_value": float,
+            "at": str,
+            "run_id": int,
+            "source": str,
+            "article_id": int,
+            "article_url": str,
+            "version_id": int,
+            "claim_id": int,
+            "prior_source": str,
+            "prior_article_url": str,
+            "prior_version_id": int,
+            "prior_claim_id": int,
+            "match": str,  # how the prior claim was matched: key, fuzzy:..., version
+            "sentence": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("version_id", "article_versions", "id")],
+    )
+    db["claim_events"].create_index(["at"])
+    db["claim_events"].create_index(["kind"])
+    db["claim_events"].create_index(["key"])
+    db["fetch_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "source": str,
+            "url": str,
+            "at": str,
+            "reason": str,  # a short, specific reason: "HTTP 503", "timeout", "robots.txt"
+            "status": int,
+            "detail": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["fetch_errors"].create_index(["run_id"])
+    db["fetch_errors"].create_index(["source"])
+    # Locality-sensitive-hashing bands of each article's MinHash, for near-duplicates.
+    db["article_bands"].create(
+        {"band": str, "article_id": int},
+        pk=("band", "article_id"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    # Full-text search over the current text of each article version.
+    db["article_versions"].enable_fts(["title", "text"], create_triggers=True, tokenize="trigram")
+
+
+#: The number of migrations a store built by this code has.
+SCHEMA_VERSION = len(migrations._migrations)
+
+
+def _configure(db: sqlite_utils.Database) -> None:
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the store for writing, in WAL mode, migrated."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    _configure(db)
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def open_readonly(path: str | Path) -> sqlite_utils.Database:
+    """Open an existing store read-only: any write fails inside SQLite itself.
+
+    ``mode=ro`` is enforced by SQLite, not by inspecting the query text, so no
+    clever SQL can write through it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {path}")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    return sqlite_utils.Database(conn)

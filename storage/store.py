@@ -1,0 +1,444 @@
+"""Every write to the store goes through :class:`Store`.
+
+Writes are short: one article version with its claims and events is one
+transaction (``Store.transaction``), so a killed run leaves either all of a
+page or none of it. Re-storing the same text is a no-op (the unique
+``(article_id, content_hash)`` index), which is what makes re-crawls idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from storage.db import open_db
+
+__all__ = ["Clock", "Store", "VersionResult", "utcnow"]
+
+Clock = Callable[[], datetime]
+VersionStatus = Literal["new_article", "new_version", "unchanged", "seen_before"]
+
+
+def utcnow() -> datetime:
+    """The default clock: timezone-aware UTC, second precision (readable in SQL)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as ISO 8601 text in UTC, so they sort and compare as text."""
+    return moment.astimezone(UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionResult:
+    """What storing one fetched text did."""
+
+    article_id: int
+    version_id: int
+    n: int
+    status: VersionStatus
+    previous_version_id: int | None
+
+
+class Store:
+    """The single writer's view of the store.
+
+    Args:
+        path: the SQLite file; created and migrated on first use.
+        clock: where "now" comes from; tests pass a fixed clock.
+    """
+
+    def __init__(self, path: str | Path, *, clock: Clock = utcnow) -> None:
+        self.path = Path(path)
+        self.db: sqlite_utils.Database = open_db(self.path)
+        self.clock = clock
+
+    def close(self) -> None:
+        self.db.close()
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One short write transaction; nested calls become savepoints."""
+        with self.db.atomic():
+            yield self
+
+    # -- sources and runs -------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Mapping[str, Any]]) -> None:
+        """Record the configured sources (config columns only; health is kept)."""
+        with self.transaction():
+            for src in sources:
+                row = dict(src)
+                row["urls"] = json.dumps(list(row["urls"]))
+                existing = self.db.execute(
+                    "SELECT 1 FROM sources WHERE name = ?", [row["name"]]
+                ).fetchone()
+                if existing:
+                    self.db["sources"].update(row["name"], row)
+                else:
+                    row.setdefault("enabled", 1)
+                    row.setdefault("consecutive_failures", 0)
+                    self.db["sources"].insert(row)
+
+    def start_run(self, *, trigger: str, sources: Sequence[str]) -> int:
+        with self.transaction():
+            table = self.db["runs"].insert(
+                {
+                    "started_at": self.now(),
+                    "status": "running",
+                    "trigger": trigger,
+                    "sources": json.dumps(list(sources)),
+                }
+            )
+        return int(table.last_pk)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        stats: Mapping[str, Any] | None = None,
+    ) -> None:
+        row: dict[str, Any] = {"finished_at": self.now(), "status": status, **counts}
+        if stats is not None:
+            row["stats"] = json.dumps(stats, default=str, sort_keys=True)
+        with self.transaction():
+            self.db["runs"].update(run_id, row)
+
+    def record_source_result(self, name: str, *, run_id: int, error: str | None) -> None:
+        """Update a source's health after a run: last success or last error."""
+        now = self.now()
+        with self.transaction():
+            if error is None:
+                self.db.execute(
+                    "UPDATE sources SET last_run_id = ?, last_run_at = ?, last_success_at = ?,"
+                    " consecutive_failures = 0 WHERE name = ?",
+                    [run_id, now, now, name],
+                )
+            else:
+                self.db.execute(
+                    "UPDATE sources SET last_run_id = ?, last_run_at = ?, last_error = ?,"
+                    " consecutive_failures = coalesce(consecutive_failures, 0) + 1"
+                    " WHERE name = ?",
+                    [run_id, now, error, name],
+                )
+
+    def record_error(
+        self,
+        *,
+        run_id: int | None,
+        source: str | None,
+        url: str,
+        reason: str,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        with self.transaction():
+            self.db["fetch_errors"].insert(
+                {
+                    "run_id": run_id,
+                    "source": source,
+                    "url": url,
+                    "at": self.now(),
+                    "reason": reason,
+                    "status": status,
+                    "detail": detail,
+                }
+            )
+
+    # -- articles and versions -------------------------------------------
+
+    def _article_id(self, url: str) -> int | None:
+        row = self.db.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()
+        return int(row[0]) if row else None
+
+    def record_skipped(
+        self,
+        *,
+        source: str,
+        url: str,
+        title: str | None,
+        lang: str | None,
+        reason: str,
+        relevance: float,
+    ) -> int:
+        """Keep an off-topic article out of the claim pipeline, but remember why."""
+        now = self.now()
+        with self.transaction():
+            article_id = self._article_id(url)
+            row = {
+                "source": source,
+                "title": title,
+                "lang": lang,
+                "last_seen_at": now,
+                "status": "skipped",
+                "skip_reason": reason,
+                "relevance": relevance,
+            }
+            if article_id is None:
+                row |= {"url": url, "first_seen_at": now, "version_count": 0}
+                article_id = int(self.db["articles"].insert(row).last_pk)
+            else:
+                self.db["articles"].update(article_id, row)
+        return article_id
+
+    def save_version(
+        self,
+        *,
+        run_id: int | None,
+        source: str,
+        url: str,
+        fetched_url: str,
+        http_status: int,
+        title: str | None,
+        author: str | None,
+        published: str | None,
+        lang: str | None,
+        text: str,
+        content_hash: str,
+        raw: bytes,
+        content_type: str | None,
+        extractor_version: str,
+        relevance: float,
+        suspect: str | None = None,
+        fingerprint: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> VersionResult:
+        """Store a fetched text as a new version, unless the article already has it.
+
+        ``seen_before`` is an A/B/A flip-flop: the text equals an older version,
+        so nothing is diffed again, but the article points back at it.
+        Call inside :meth:`transaction` together with the claims and events.
+        """
+        now = self.now()
+        article_id = self._article_id(url)
+        article_row: dict[str, Any] = {
+            "source": source,
+            "title": title,
+            "lang": lang,
+            "published": published,
+            "last_seen_at": now,
+            "status": "active",
+            "skip_reason": None,
+            "relevance": relevance,
+            "etag": etag,
+            "last_modified": last_modified,
+        }
+        if article_id is None:
+            article_row |= {"url": url, "first_seen_at": now, "version_count": 0}
+            article_id = int(self.db["articles"].insert(article_row).last_pk)
+            current = None
+        else:
+            current = self.db.execute(
+                "SELECT current_version_id FROM articles WHERE id = ?", [article_id]
+            ).fetchone()[0]
+        same = self.db.execute(
+            "SELECT id, n, suspect FROM article_versions WHERE article_id = ? AND content_hash = ?",
+            [article_id, content_hash],
+        ).fetchone()
+        if same is not None:
+            version_id, n = int(same[0]), int(same[1])
+            # A suspect extraction seen again stays out of the way of the trusted one.
+            flip = version_id != current and same[2] is None
+            status: VersionStatus = "seen_before" if flip else "unchanged"
+            if status == "seen_before":
+                article_row |= {"current_version_id": version_id, "last_changed_at": now}
+            self.db["articles"].update(article_id, article_row)
+            return VersionResult(article_id, version_id, n, status, current)
+        n = (
+            self.db.execute(
+                "SELECT coalesce(max(n), 0) FROM article_versions WHERE article_id = ?",
+                [article_id],
+            ).fetchone()[0]
+            + 1
+        )
+        version_id = int(
+            self.db["article_versions"]
+            .insert(
+                {
+                    "article_id": article_id,
+                    "n": n,
+                    "content_hash": content_hash,
+                    "fetched_at": now,
+                    "run_id": run_id,
+                    "url": fetched_url,
+                    "http_status": http_status,
+                    "title": title,
+                    "author": author,
+                    "published": published,
+                    "lang": lang,
+                    "text": text,
+                    "chars": len(text),
+                    "raw": zlib.compress(raw, 6),
+                    "content_type": content_type,
+                    "extractor_version": extractor_version,
+                    "suspect": suspect,
+                    "fingerprint": fingerprint,
+                }
+            )
+            .last_pk
+        )
+        article_row |= {
+            "version_count": n,
+            "last_changed_at": now,
+            "current_version_id": version_id if suspect is None else current or version_id,
+        }
+        self.db["articles"].update(article_id, article_row)
+        status = "new_article" if n == 1 else "new_version"
+        return VersionResult(article_id, version_id, n, status, current)
+
+    def mark_duplicate(self, article_id: int, *, of: int) -> None:
+        """Link a syndicated copy to the article it copies."""
+        self.db["articles"].update(article_id, {"duplicate_of": of})
+
+    # -- claims and events -------------------------------------------------
+
+    def add_claims(
+        self,
+        *,
+        version_id: int,
+        article_id: int,
+        source: str,
+        claims: Iterable[Mapping[str, Any]],
+    ) -> list[int]:
+        """Store the figures of one version; returns their ids in the same order."""
+        now = self.now()
+        ids = []
+        table = self.db["claims"]
+        for claim in claims:
+            row = {
+                k: claim[k]
+                for k in (
+                    "key",
+                    "subject",
+                    "metric",
+                    "unit",
+                    "value",
+                    "approx",
+                    "period",
+                    "sentence",
+                    "start",
+                    "end",
+                    "lang",
+                )
+            }
+            row |= {
+                "version_id": version_id,
+                "article_id": article_id,
+                "source": source,
+                "reported_at": now,
+            }
+            ids.append(int(table.insert(row).last_pk))
+        return ids
+
+    def add_events(self, events: Iterable[Mapping[str, Any]]) -> int:
+        rows = [{"at": self.now(), **event} for event in events]
+        if rows:
+            self.db["claim_events"].insert_all(rows)
+        return len(rows)
+
+    def delete_claims_of_version(self, version_id: int) -> None:
+        """Used by reprocess: a version's figures are recomputed from its raw page."""
+        self.db.execute("DELETE FROM claims WHERE version_id = ?", [version_id])
+
+    def update_version_text(self, version_id: int, **fields: Any) -> None:
+        self.db["article_versions"].update(version_id, fields)
+
+    # -- what the diff needs to know (indexed look-ups only) ----------------
+
+    _PRIOR_SQL = """
+        SELECT c.id AS claim_id, c.key, c.value, c.approx, c.unit, c.subject, c.metric,
+               c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,
+               a.duplicate_of
+        FROM claims c JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
+    """
+
+    def current_claims(self, keys: Iterable[str], *, exclude_article: int) -> list[dict[str, Any]]:
+        """Figures of other articles' current versions for these keys, oldest first."""
+        keys = list(dict.fromkeys(keys))
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(
+                self.db.query(
+                    f"{self._PRIOR_SQL} WHERE c.key IN ({marks}) AND c.article_id != ?"
+                    " ORDER BY c.reported_at, c.id",
+                    [*chunk, exclude_article],
+                )
+            )
+        return out
+
+    def similar_claims(
+        self, *, subject: str, unit: str, exclude_article: int
+    ) -> list[dict[str, Any]]:
+        """Current figures about one subject in one unit (for the fuzzy metric match)."""
+        return list(
+            self.db.query(
+                f"{self._PRIOR_SQL} WHERE c.subject = ? AND c.unit = ? AND c.article_id != ?"
+                " ORDER BY c.reported_at, c.id",
+                [subject, unit, exclude_article],
+            )
+        )
+
+    def version_claims(self, version_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                f"{self._PRIOR_SQL} WHERE c.version_id = ? ORDER BY c.id".replace(
+                    "AND a.current_version_id = c.version_id", ""
+                ),
+                [version_id],
+            )
+        )
+
+    def version_info(self, version_id: int) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT id, article_id, n, chars, suspect FROM article_versions WHERE id = ?",
+                [version_id],
+            )
+        )
+        return rows[0] if rows else None
+
+    def duplicate_candidates(self, bands: Iterable[str], *, exclude_article: int) -> list[dict]:
+        """Articles sharing an LSH band with a text, with their current signature."""
+        bands = list(bands)
+        marks = ",".join("?" * len(bands))
+        return list(
+            self.db.query(
+                "SELECT DISTINCT a.id, a.source, a.duplicate_of, v.fingerprint"
+                " FROM article_bands b JOIN articles a ON a.id = b.article_id"
+                " JOIN article_versions v ON v.id = a.current_version_id"
+                f" WHERE b.band IN ({marks}) AND a.id != ? ORDER BY a.id",
+                [*bands, exclude_article],
+            )
+        )
+
+    def add_bands(self, article_id: int, bands: Iterable[str]) -> None:
+        self.db["article_bands"].insert_all(
+            ({"band": b, "article_id": article_id} for b in bands), ignore=True
+        )
+
+    def current_version_of(self, url: str) -> dict[str, Any] | None:
+        """The trusted current version of an article (id and length), if it has one."""
+        rows = list(
+            self.db.query(
+                "SELECT v.id, v.chars FROM articles a JOIN article_versions v"
+                " ON v.id = a.current_version_id WHERE a.url = ?",
+                [url],
+            )
+        )
+        return rows[0] if rows else None

@@ -1,0 +1,71 @@
+"""Fixtures: a local site server, fresh stores, running the CLI for real, no network."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seeds.demo_site import SiteServer, serve_site
+from storage.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection outside 127.0.0.0/8 made from the test process."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not (
+            str(host).startswith("127.") or host in ("::1", "localhost")
+        ):
+            raise OSError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "site"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def site_server(site_dir: Path) -> Iterator[SiteServer]:
+    with serve_site([site_dir]) as server:
+        yield server
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def fresh_store(db_path: Path) -> Iterator[Store]:
+    store = Store(db_path)
+    yield store
+    store.close()
+
+
+def run_cli(
+    *args: str, db: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run ``python -m deltawatch`` in a child process, as a user would (own reactor)."""
+    cmd = [sys.executable, "-m", "deltawatch"]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT, env=env)  # fmt: skip
