@@ -168,7 +168,7 @@ def run_in_reactor(main: Callable[[], Awaitable[T]], *, log_level: str = "WARNIN
     install_reactor(REACTOR)
     from twisted.internet import reactor
 
-    configure_logging({"LOG_LEVEL": log_level}, install_root_handler=False)
+    configure_logging({"LOG_LEVEL": log_level, "LOG_INSTALL_ROOT_HANDLER": False})
     outcome: dict[str, Any] = {}
 
     async def wrapper() -> None:

@@ -55,6 +55,7 @@ def crawl_settings(
     settings = dict(BASE)
     settings |= {
         "DOWNLOAD_DELAY": source.delay,
+        "AUTOTHROTTLE_START_DELAY": source.delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
         "DELTAWATCH_DB": str(db_path),
         "DELTAWATCH_RUN_ID": run_id,

@@ -119,7 +119,7 @@ def write_story(root: Path, path: str, story: Story, *, base: str, encoding: str
         html = html.replace('<meta charset="utf-8">', "")
     target = root / path.lstrip("/")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(html.encode(encoding))
+    target.write_bytes(html.encode(encoding, errors="xmlcharrefreplace"))
 
 
 def write_feed(root: Path, path: str, items: list[tuple[str, str]], *, base: str) -> None:

@@ -28,9 +28,9 @@ class ListingSpider(SourceSpider):
         if not isinstance(response, TextResponse):
             yield self.navigation_error(response, "listing is not an HTML page")
             return
-        links = LinkExtractor(
-            allow=self.source.follow, allow_domains=self.allowed_domains, unique=True
-        ).extract_links(response)
+        # Hosts are checked by ``article_requests`` (LinkExtractor's allow_domains compares
+        # host:port and so never matches a source on a non-default port).
+        links = LinkExtractor(allow=self.source.follow, unique=True).extract_links(response)
         if not links:
             yield self.navigation_error(response, "listing has no links matching 'follow'")
             return
