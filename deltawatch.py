@@ -128,7 +128,7 @@ def _report(report: Any) -> None:
         c = src.counts
         table.add_row(
             src.name, str(c["pages"]), str(c["new_article"]), str(c["new_version"]),
-            str(c["unchanged"] + c["seen_before"]), str(c["skipped"]), str(c["fetch_errors"]),
+            str(c["unchanged"] + c["seen_before"] + c["not_modified"]), str(c["skipped"]), str(c["fetch_errors"]),
             str(c["claims"]), str(c["events"]),
         )  # fmt: skip
     err_console.print(table)
@@ -141,7 +141,8 @@ def _report(report: Any) -> None:
         )
 
 
-def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str) -> Any:
+def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **options: Any) -> Any:
+    """Run a crawl with a live line on stderr (only on a terminal: quiet when piped)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from scrapers.run import crawl, run_in_reactor
@@ -159,7 +160,13 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str) -> Any:
                 task, description=f"{source}: {seen['pages']} pages, {seen['errors']} failed"
             )
 
-        return run_in_reactor(lambda: crawl(sources, db_path=db, trigger=trigger, on_item=on_item))
+        def waiting(names: str) -> None:
+            err_console.print(f"waiting: another process is crawling {names}")
+
+        return run_in_reactor(
+            lambda: crawl(sources, db_path=db, trigger=trigger, on_item=on_item,
+                          on_wait=waiting, **options)
+        )  # fmt: skip
 
 
 @cli.command("crawl")
@@ -171,9 +178,14 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str) -> Any:
 )
 @click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
 @click.option("--url", "urls", multiple=True, help="Fetch this article URL now (repeatable).")
+@click.option("--all", "refetch", is_flag=True,
+              help="Fetch every listed article, not only new ones and those due for a recheck.")
+@click.option("--wait", "lock_wait", default=30.0, show_default=True,
+              help="Seconds to wait for a source another process is crawling.")
+@click.option("--trigger", default="manual", hidden=True)  # "schedule" when the daemon runs it
 @pass_ctx
 def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
-              urls: tuple[str, ...]) -> None:  # fmt: skip
+              urls: tuple[str, ...], refetch: bool, lock_wait: float, trigger: str) -> None:  # fmt: skip
     """One run now (manual trigger), with progress and a summary.
 
     Exit 0 when every source and page worked, 1 when some failed (each is
@@ -197,9 +209,40 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
         except ConfigError as exc:
             raise click.UsageError(str(exc).replace("<sources>: ", "--url: ")) from None
         selected.append(manual)
-    report = _crawl_with_progress(selected, ctx.db, "manual")
+    report = _crawl_with_progress(
+        selected, ctx.db, trigger, recheck=config.recheck_ladder, lock_wait=lock_wait,
+        overrides={"DELTAWATCH_REFETCH": True} if refetch or urls else None,
+    )  # fmt: skip
     _report(report)
     sys.exit(report.exit_code)
+
+
+@cli.command("schedule")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="Sources file (default: the bundled seeds/sources.toml).")
+@click.option("--max-parallel", default=2, show_default=True,
+              help="Crawls running at once (each in its own process).")
+@pass_ctx
+def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int) -> None:
+    """Foreground scheduler: each source at its interval, plus rechecks, until stopped.
+
+    The schedule is kept in the store, so a restart resumes it instead of running
+    every source at once. SIGTERM or Ctrl-C stop it cleanly; logs go to stderr as
+    greppable key=value lines. See README "Running as a service" for systemd and cron.
+
+    Example: deltawatch --db /var/lib/deltawatch/store.db schedule --sources my-sources.toml
+    """
+    import logging
+
+    from scheduler import Daemon
+
+    config = _load_config(sources_file)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr,
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+    )  # fmt: skip
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    Daemon(config, ctx.db, max_parallel=max_parallel).run_forever()
 
 
 @cli.command("demo")
@@ -327,8 +370,9 @@ def sources_cmd(ctx: Context, as_json: bool) -> None:
     from storage import queries
 
     emit(queries.sources(ctx.readonly()), as_json=as_json, title="sources",
-         columns=("name", "kind", "last_run_at", "last_success_at", "consecutive_failures",
-                  "articles", "skipped", "errors", "last_error"))  # fmt: skip
+         columns=("name", "kind", "next_run_at", "last_run_at", "last_success_at",
+                  "consecutive_failures", "articles", "skipped", "errors",
+                  "last_error"))  # fmt: skip
 
 
 @cli.command("claims")

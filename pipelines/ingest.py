@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipelines.clean import normalize_for_hash
@@ -22,7 +22,7 @@ from pipelines.extract import EXTRACT_VERSION, ExtractionError, decode_body, ext
 from pipelines.figures import EXTRACTOR_VERSION, extract_claims
 from pipelines.model import Article, Page
 from pipelines.relevance import score_relevance
-from storage.store import Store
+from storage.store import Store, iso
 
 __all__ = ["PIPELINE_VERSION", "Ingestor", "Outcome", "article_from_page"]
 
@@ -37,6 +37,10 @@ MIN_TRUSTED_CHARS = {"en": 300, "zh": 100}
 MAX_SHRINK = 0.5
 #: Fuzzy metric matches need at least this word overlap (Jaccard).
 FUZZY_METRIC = 0.5
+#: The default recheck ladder (DESIGN.md): re-fetch this long after the article last changed.
+DEFAULT_RECHECK = (timedelta(hours=3), timedelta(days=1), timedelta(days=3), timedelta(days=7))
+#: Gone for good: the article is kept but no longer rechecked.
+RETIRING_STATUSES = (404, 410)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Outcome:
     """What ingesting one page did; ``status`` feeds the run's counts."""
 
     status: str  # error | skipped | new_article | new_version | unchanged | seen_before | suspect
+    #              | not_modified | retired
     url: str
     article_id: int | None = None
     version_id: int | None = None
@@ -96,14 +101,39 @@ def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
 
 
 class Ingestor:
-    """Runs the stages for pages of one run and writes through one :class:`Store`."""
+    """Runs the stages for pages of one run and writes through one :class:`Store`.
 
-    def __init__(self, store: Store, *, run_id: int | None) -> None:
+    Args:
+        store: the writer.
+        run_id: the run the pages belong to.
+        recheck: the recheck ladder, counted from when an article last changed.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        run_id: int | None,
+        recheck: Sequence[timedelta] = DEFAULT_RECHECK,
+    ) -> None:
         self.store = store
         self.run_id = run_id
+        self.recheck = tuple(recheck)
 
     def ingest(self, page: Page) -> Outcome:
-        """One fetched page, end to end; extraction failures become ``fetch_errors`` rows."""
+        """One fetched page, end to end; extraction failures become ``fetch_errors`` rows.
+
+        A body identical to the last one seen for this URL is not extracted again,
+        and a 304 answer to a conditional request is only a recheck.
+        """
+        known = self.store.article_by_fetched_url(page.fetched_url)
+        if page.status == 304 and known is not None:
+            self._advance(known, changed=False)
+            return Outcome("not_modified", known["url"], known["id"])
+        body_hash = hashlib.sha256(page.body).hexdigest()
+        if known is not None and known["body_hash"] == body_hash and known["status"] == "active":
+            self._advance(known, changed=False)
+            return Outcome("unchanged", known["url"], known["id"])
         try:
             article = article_from_page(page)
         except ExtractionError as exc:
@@ -115,14 +145,55 @@ class Ingestor:
                 status=page.status,
             )
             return Outcome("error", page.fetched_url, reason=exc.reason)
-        return self.ingest_article(page, article)
+        return self.ingest_article(page, article, body_hash=body_hash)
 
-    def ingest_article(self, page: Page, article: Article) -> Outcome:
+    def record_failure(
+        self, *, source: str, url: str, reason: str, status: int | None, detail: str | None = None
+    ) -> Outcome:
+        """A URL that failed; a known article answering 404 or 410 is retired."""
+        self.store.record_error(
+            run_id=self.run_id, source=source, url=url, reason=reason, status=status, detail=detail
+        )
+        known = self.store.article_by_fetched_url(url)
+        if known is not None and status in RETIRING_STATUSES:
+            with self.store.transaction():
+                self.store.retire(known["id"], reason=reason)
+            return Outcome("retired", known["url"], known["id"], reason=reason)
+        return Outcome("error", url, reason=reason)
+
+    def _advance(
+        self,
+        known: Mapping[str, Any],
+        *,
+        changed: bool,
+        fetched_url: str | None = None,
+        body_hash: str | None = None,
+    ) -> None:
+        """Move an article on the recheck ladder: back to the start when it changed."""
+        now = self.store.clock()
+        if changed:
+            stage, base = 0, now
+        else:
+            stage = (known.get("check_stage") or 0) + 1
+            last = known.get("last_changed_at")
+            base = datetime.fromisoformat(last) if last else now
+        due = iso(base + self.recheck[stage]) if stage < len(self.recheck) else None
+        with self.store.transaction():
+            self.store.schedule_check(
+                known["id"],
+                stage=stage,
+                next_check_at=due,
+                fetched_url=fetched_url,
+                body_hash=body_hash,
+            )
+
+    def ingest_article(self, page: Page, article: Article, *, body_hash: str | None = None) -> Outcome:
         relevance = score_relevance(article.text, article.title)
         if page.topic and not relevance.relevant:
             article_id = self.store.record_skipped(
                 source=page.source,
                 url=article.url,
+                fetched_url=page.fetched_url,
                 title=article.title,
                 lang=article.lang,
                 reason=relevance.reason,
@@ -156,6 +227,9 @@ class Ingestor:
                 etag=page.etag,
                 last_modified=page.last_modified,
             )
+            known = self.store.article_by_fetched_url(article.url) or {"id": result.article_id}
+            changed = result.status != "unchanged"
+            self._advance(known, changed=changed, fetched_url=page.fetched_url, body_hash=body_hash)
             if result.status in ("unchanged", "seen_before"):
                 return Outcome(result.status, article.url, result.article_id, result.version_id)
             if suspect is not None:

@@ -7,12 +7,14 @@ counted in Scrapy's stats under ``deltawatch/...`` and become the run's row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from pipelines.ingest import Ingestor
+from pipelines.ingest import DEFAULT_RECHECK, Ingestor
 from pipelines.model import Page
 from storage.store import Store
 
@@ -24,10 +26,17 @@ __all__ = ["StorePipeline"]
 
 
 class StorePipeline:
-    def __init__(self, db_path: str | Path, run_id: int | None, stats: StatsCollector) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        run_id: int | None,
+        stats: StatsCollector,
+        recheck: Sequence[timedelta] = DEFAULT_RECHECK,
+    ) -> None:
         self.db_path = db_path
         self.run_id = run_id
         self.stats = stats
+        self.recheck = tuple(recheck)
         self.store: Store | None = None
         self.ingestor: Ingestor | None = None
 
@@ -36,11 +45,17 @@ class StorePipeline:
         db_path = crawler.settings.get("DELTAWATCH_DB")
         if not db_path:
             raise NotConfigured("DELTAWATCH_DB is not set")
-        return cls(db_path, crawler.settings.get("DELTAWATCH_RUN_ID"), crawler.stats)
+        ladder = crawler.settings.getlist("DELTAWATCH_RECHECK") or None
+        return cls(
+            db_path,
+            crawler.settings.get("DELTAWATCH_RUN_ID"),
+            crawler.stats,
+            [timedelta(seconds=float(s)) for s in ladder] if ladder else DEFAULT_RECHECK,
+        )
 
     def open_spider(self) -> None:
         self.store = Store(self.db_path)
-        self.ingestor = Ingestor(self.store, run_id=self.run_id)
+        self.ingestor = Ingestor(self.store, run_id=self.run_id, recheck=self.recheck)
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -56,13 +71,14 @@ class StorePipeline:
             self.stats.inc_value("deltawatch/events", outcome.events)
             if outcome.status == "error":
                 self.stats.inc_value("deltawatch/fetch_errors")
-        else:  # FetchError
-            self.store.record_error(
-                run_id=self.run_id,
+        else:  # FetchError: counted by the spider that made it
+            outcome = self.ingestor.record_failure(
                 source=item.source,
                 url=item.url,
                 reason=item.reason,
                 status=item.status,
                 detail=item.detail,
             )
+            if outcome.status == "retired":
+                self.stats.inc_value("deltawatch/retired")
         return item

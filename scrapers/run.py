@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
+from pipelines.ingest import DEFAULT_RECHECK
 from scrapers.settings import crawl_settings
 from scrapers.spiders import SPIDERS
 from seeds.config import Source
@@ -33,8 +38,10 @@ __all__ = ["RunReport", "SourceReport", "crawl", "run_in_reactor"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+#: At most this many due rechecks per source and run, most overdue first.
+RECHECK_BUDGET = 200
 COUNTS = ("pages", "new_article", "new_version", "unchanged", "seen_before", "skipped",
-          "suspect", "fetch_errors", "claims", "events")  # fmt: skip
+          "suspect", "not_modified", "not_due", "retired", "fetch_errors", "claims", "events")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -73,7 +80,7 @@ def _run_counts(reports: Sequence[SourceReport]) -> dict[str, int]:
         "pages": total["pages"],
         "new_articles": total["new_article"],
         "new_versions": total["new_version"],
-        "unchanged": total["unchanged"] + total["seen_before"],
+        "unchanged": total["unchanged"] + total["seen_before"] + total["not_modified"],
         "skipped": total["skipped"],
         "errors": total["fetch_errors"],
         "claims": total["claims"],
@@ -81,52 +88,197 @@ def _run_counts(reports: Sequence[SourceReport]) -> dict[str, int]:
     }
 
 
+def _known(store: Store, source: str, now: str) -> dict[str, dict[str, Any]]:
+    """Stored articles of a source by every URL they are listed under, with a ``due`` flag."""
+    known: dict[str, dict[str, Any]] = {}
+    for row in store.known_articles(source):
+        row["due"] = row["status"] == "active" and (row["next_check_at"] or "~") <= now
+        known[row["url"]] = row
+        if row["fetched_url"]:
+            known[row["fetched_url"]] = row
+    return known
+
+
+class _Stop:
+    """SIGINT/SIGTERM during a run: stop fetching, finish pages in flight, record ``interrupted``.
+
+    Installed when the run begins (before locks are taken), so a signal at any moment is
+    handled rather than killing the process between writes. A crawler told to stop before
+    its engine runs forgets it was told and never finishes (``Crawler.stop_async`` only
+    stops a running engine, and the engine_started signal comes before the engine counts as
+    running), so each crawler is stopped once its engine runs, however late the signal or the
+    start.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._running: set[Crawler] = set()
+        self._pending: set[asyncio.Future[None]] = set()  # keep references until done
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Stop:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self.request)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def request(self, *_: Any) -> None:
+        if self.requested:
+            return
+        self.requested = True
+        log.warning("stopping: finishing pages in flight, recording the run as interrupted")
+        for crawler in list(self._running):
+            self._stop(crawler)
+
+    def watch(self, crawler: Crawler) -> None:
+        crawler.signals.connect(
+            lambda **_: self._started(crawler), signal=signals.engine_started, weak=False
+        )
+
+    def _started(self, crawler: Crawler) -> None:
+        self._running.add(crawler)
+        if self.requested:
+            self._stop(crawler)
+
+    def _stop(self, crawler: Crawler) -> None:
+        self._pending.add(asyncio.ensure_future(self._stop_when_running(crawler)))
+
+    @staticmethod
+    async def _stop_when_running(crawler: Crawler) -> None:
+        # engine_started fires before the engine counts as running; wait for it to.
+        while crawler.crawling and not (crawler.engine and crawler.engine.running):
+            await asyncio.sleep(0.05)
+        if crawler.crawling:
+            await crawler.stop_async()
+
+
+async def _acquire_locks(
+    store: Store,
+    sources: Sequence[Source],
+    *,
+    wait: float,
+    on_wait: Callable[[str], None] | None,
+    stop: _Stop,
+) -> tuple[list[Source], dict[str, str]]:
+    """Take each source's run lock, waiting up to ``wait`` seconds; report the ones still taken."""
+    host, pid = socket.gethostname(), os.getpid()
+    pending = list(sources)
+    taken: list[Source] = []
+    holders: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + wait
+    while pending:
+        still = []
+        for source in pending:
+            holder = store.acquire_lock(f"source:{source.name}", pid=pid, host=host, run_id=None)
+            if holder is None:
+                taken.append(source)
+            else:
+                holders[source.name] = holder
+                still.append(source)
+        pending = still
+        if not pending or time.monotonic() >= deadline or stop.requested:
+            break
+        if on_wait is not None:
+            on_wait(", ".join(s.name for s in pending))
+        await asyncio.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
+    locked = {
+        s.name: f"source is being crawled by pid {holders[s.name]['pid']} on "
+        f"{holders[s.name]['host']} since {holders[s.name]['acquired_at']}; skipped"
+        for s in pending
+    }
+    return taken, locked
+
+
 async def crawl(
     sources: Sequence[Source],
     *,
     db_path: str | Path,
     trigger: str = "manual",
+    recheck: Sequence[timedelta] = DEFAULT_RECHECK,
     overrides: dict[str, Any] | None = None,
     on_item: Callable[[str, Any], None] | None = None,
+    lock_wait: float = 30.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> RunReport:
     """One run over ``sources``, all crawled concurrently; returns what happened.
 
     Must be awaited inside :func:`run_in_reactor`. ``on_item(source, item)`` is
-    called for every item (pages and failures), for progress displays.
+    called for every item (pages and failures), for progress displays. A source
+    another process is crawling is waited for up to ``lock_wait`` seconds, then
+    skipped with a message naming the holder.
     """
-    store = Store(db_path)
-    try:
-        store.sync_sources(s.as_row() for s in sources)
-        run_id = store.start_run(trigger=trigger, sources=[s.name for s in sources])
-    finally:
-        store.close()
+    with _Stop() as stop:
+        store = Store(db_path)
+        try:
+            store.sync_sources(s.as_row() for s in sources)
+            taken, locked = await _acquire_locks(
+                store, sources, wait=lock_wait, on_wait=on_wait, stop=stop
+            )
+            run_id = store.start_run(trigger=trigger, sources=[s.name for s in sources])
+            now = store.now()
+            budget = int((overrides or {}).get("DELTAWATCH_RECHECK_BUDGET", RECHECK_BUDGET))
+            plans = {
+                s.name: (
+                    _known(store, s.name, now),
+                    store.due_articles(s.name, now=now, budget=budget),
+                )
+                for s in taken
+            }
+        finally:
+            store.close()
+        try:
+            return await _crawl_locked(
+                taken, plans, locked, run_id=run_id, db_path=db_path, recheck=recheck,
+                overrides=overrides, on_item=on_item, stop=stop,
+            )  # fmt: skip
+        finally:
+            store = Store(db_path)
+            try:
+                for source in taken:
+                    store.release_lock(f"source:{source.name}", pid=os.getpid())
+            finally:
+                store.close()
+
+
+async def _crawl_locked(
+    sources: Sequence[Source],
+    plans: dict[str, tuple[dict[str, Any], list[str]]],
+    locked: dict[str, str],
+    *,
+    run_id: int,
+    db_path: str | Path,
+    recheck: Sequence[timedelta],
+    overrides: dict[str, Any] | None,
+    on_item: Callable[[str, Any], None] | None,
+    stop: _Stop,
+) -> RunReport:
     runner = AsyncCrawlerRunner(Settings({"TWISTED_REACTOR": REACTOR}))
     crawlers: list[tuple[Source, Crawler]] = []
+    ladder = [d.total_seconds() for d in recheck]
     for source in sources:
-        settings = Settings(
-            crawl_settings(source, db_path=db_path, run_id=run_id, overrides=overrides)
-        )
-        crawler = Crawler(SPIDERS[source.kind], settings)
+        settings = crawl_settings(source, db_path=db_path, run_id=run_id, overrides=overrides)
+        settings["DELTAWATCH_RECHECK"] = ladder
+        crawler = Crawler(SPIDERS[source.kind], Settings(settings))
         if on_item is not None:
             crawler.signals.connect(
-                lambda item, _src=source.name, **_: on_item(_src, item), signal=signals.item_scraped
+                lambda item, _src=source.name, **_: on_item(_src, item),
+                signal=signals.item_scraped,
+                weak=False,  # a lambda held only weakly would be collected at once
             )
         crawlers.append((source, crawler))
-    interrupted = False
-    stopping: set[asyncio.Future[None]] = set()  # keep a reference until done
-
-    def stop(*_: Any) -> None:
-        nonlocal interrupted
-        interrupted = True
-        log.warning("stopping: finishing pages in flight, recording the run as interrupted")
-        stopping.add(asyncio.ensure_future(runner.stop()))
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        await asyncio.gather(*(runner.crawl(c, source=s) for s, c in crawlers))
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    for _, crawler in crawlers:
+        stop.watch(crawler)
+    if not stop.requested:
+        await asyncio.gather(
+            *(
+                runner.crawl(c, source=s, known=plans[s.name][0], due=plans[s.name][1])
+                for s, c in crawlers
+            )
+        )
+    interrupted = stop.requested
     reports = []
     for source, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -144,9 +296,12 @@ async def crawl(
             first = next((e["reason"] for e in errors if e["source"] == report.name), None)
             message = f"{report.errors} failed URL(s); first: {first}" if report.errors else None
             store.record_source_result(report.name, run_id=run_id, error=message)
+        for name, message in locked.items():
+            reports.append(SourceReport(name, dict.fromkeys(COUNTS, 0), "locked"))
+            errors.append({"source": name, "url": "", "reason": message, "status": None})
         if interrupted:
             status = "interrupted"
-        elif not any(r.errors for r in reports):
+        elif not any(r.errors for r in reports) and not locked:
             status = "ok"
         elif all(r.failed for r in reports):
             status = "failed"

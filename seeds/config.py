@@ -124,6 +124,11 @@ class SourcesConfig:
     defaults: Defaults
     sources: tuple[Source, ...] = field(default_factory=tuple)
 
+    @property
+    def recheck_ladder(self) -> tuple[timedelta, ...]:
+        """The ``recheck`` durations, parsed (validated as durations at load time)."""
+        return tuple(parse_interval(r) for r in self.defaults.recheck)  # type: ignore[misc]
+
     def select(self, names: list[str] | tuple[str, ...]) -> tuple[Source, ...]:
         """The sources named (all when none), refusing unknown names."""
         if not names:

@@ -8,8 +8,10 @@ bare ``text/html`` type, no charset, the way many Chinese sites serve GBK.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
+import time
 import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +35,7 @@ class SiteServer(ThreadingHTTPServer):
 
     daemon_threads = True
     layers: Sequence[Path]
+    delay: float = 0.0  # seconds before each answer: a slow site, for tests of stopping
 
     @property
     def base_url(self) -> str:
@@ -55,6 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)
         path = self.server.resolve(self.path)
         if path is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -62,10 +67,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = path.read_bytes()
         # Pages carry their own URLs as the placeholder; rewrite to where we really are.
         body = body.replace(PLACEHOLDER.encode(), self.server.base_url.encode())
+        # Like a real CMS: a validator per body, and 304 for a conditional request that matches.
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", ctype or "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(body)
 

@@ -203,6 +203,18 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["article_versions"].enable_fts(["title", "text"], create_triggers=True, tokenize="trigram")
 
 
+@migrations()
+def m002_incremental(db: sqlite_utils.Database) -> None:
+    """Rechecks and incremental fetching: a ladder stage, the raw body's hash, run locks."""
+    db["articles"].add_column("check_stage", int)  # index into the recheck ladder
+    db["articles"].add_column("body_hash", str)  # sha256 of the last raw body seen
+    db["articles"].add_column("fetched_url", str)  # the URL feeds and sitemaps list
+    db["articles"].create_index(["fetched_url"])
+    db["locks"].create(
+        {"name": str, "pid": int, "host": str, "acquired_at": str, "run_id": int}, pk="name"
+    )
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 

@@ -9,6 +9,7 @@ page or none of it. Re-storing the same text is a no-op (the unique
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -69,9 +70,28 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One short write transaction; nested calls become savepoints."""
-        with self.db.atomic():
+        """One short write transaction; nested calls become savepoints (sqlite-utils' atomic).
+
+        The outermost level starts with ``BEGIN IMMEDIATE``: a deferred transaction that reads
+        and then writes cannot be upgraded once another process has committed in between, and
+        SQLite then fails at once with "database is locked" instead of waiting busy_timeout.
+        Taking the write lock up front makes concurrent writers (daemon and a manual crawl)
+        queue politely.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
 
     # -- sources and runs -------------------------------------------------
 
@@ -169,6 +189,7 @@ class Store:
         *,
         source: str,
         url: str,
+        fetched_url: str,
         title: str | None,
         lang: str | None,
         reason: str,
@@ -186,6 +207,7 @@ class Store:
                 "status": "skipped",
                 "skip_reason": reason,
                 "relevance": relevance,
+                "fetched_url": fetched_url,
             }
             if article_id is None:
                 row |= {"url": url, "first_seen_at": now, "version_count": 0}
@@ -404,14 +426,6 @@ class Store:
             )
         )
 
-    def version_info(self, version_id: int) -> dict[str, Any] | None:
-        rows = list(
-            self.db.query(
-                "SELECT id, article_id, n, chars, suspect FROM article_versions WHERE id = ?",
-                [version_id],
-            )
-        )
-        return rows[0] if rows else None
 
     def duplicate_candidates(self, bands: Iterable[str], *, exclude_article: int) -> list[dict]:
         """Articles sharing an LSH band with a text, with their current signature."""
@@ -442,3 +456,99 @@ class Store:
             )
         )
         return rows[0] if rows else None
+
+    # -- rechecks and incremental fetching ------------------------------------
+
+    def known_articles(self, source: str) -> list[dict[str, Any]]:
+        """A source's articles with what a conditional request and the recheck ladder need."""
+        return list(
+            self.db.query(
+                "SELECT id, url, fetched_url, etag, last_modified, next_check_at, status"
+                " FROM articles WHERE source = ?",
+                [source],
+            )
+        )
+
+    def due_articles(self, source: str, *, now: str, budget: int) -> list[str]:
+        """URLs of the source's articles due for a recheck, most overdue first."""
+        rows = self.db.execute(
+            "SELECT coalesce(fetched_url, url) FROM articles WHERE source = ? AND status = 'active'"
+            " AND next_check_at IS NOT NULL AND next_check_at <= ?"
+            " ORDER BY next_check_at LIMIT ?",
+            [source, now, budget],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def article_by_fetched_url(self, url: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT id, url, body_hash, check_stage, last_changed_at, status FROM articles"
+                " WHERE fetched_url = ? OR url = ? ORDER BY fetched_url = ? DESC LIMIT 1",
+                [url, url, url],
+            )
+        )
+        return rows[0] if rows else None
+
+    def schedule_check(
+        self,
+        article_id: int,
+        *,
+        stage: int,
+        next_check_at: str | None,
+        fetched_url: str | None = None,
+        body_hash: str | None = None,
+    ) -> None:
+        """Move an article on the recheck ladder (None: left alone from now on)."""
+        row: dict[str, Any] = {"check_stage": stage, "next_check_at": next_check_at}
+        row["last_seen_at"] = self.now()
+        if fetched_url is not None:
+            row["fetched_url"] = fetched_url
+        if body_hash is not None:
+            row["body_hash"] = body_hash
+        self.db["articles"].update(article_id, row)
+
+    def retire(self, article_id: int, *, reason: str) -> None:
+        """A 404/410 article is kept with its versions but no longer rechecked."""
+        self.db["articles"].update(
+            article_id, {"status": "retired", "skip_reason": reason, "next_check_at": None}
+        )
+
+    # -- run locks -----------------------------------------------------------------
+
+    def acquire_lock(self, name: str, *, pid: int, host: str, run_id: int | None) -> dict | None:
+        """Take a named lock; returns the current holder instead when it is taken.
+
+        A lock whose process is gone (same host, pid not running) is stale and taken over.
+        """
+        with self.transaction():
+            rows = list(self.db.query("SELECT * FROM locks WHERE name = ?", [name]))
+            if rows:
+                holder = rows[0]
+                alive = holder["host"] != host or _pid_alive(holder["pid"])
+                if alive and holder["pid"] != os.getpid():
+                    return holder
+            self.db["locks"].upsert(
+                {"name": name, "pid": pid, "host": host, "acquired_at": self.now(), "run_id": run_id},
+                pk="name",
+            )
+        return None
+
+    def release_lock(self, name: str, *, pid: int) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM locks WHERE name = ? AND pid = ?", [name, pid])
+
+    def set_next_runs(self, next_runs: Mapping[str, str | None]) -> None:
+        """The scheduler's next run time of each source, for ``deltawatch sources``."""
+        with self.transaction():
+            for name, when in next_runs.items():
+                self.db.execute("UPDATE sources SET next_run_at = ? WHERE name = ?", [when, name])
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

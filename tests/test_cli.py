@@ -57,7 +57,7 @@ def test_extract_html_and_text_files_in_input_order(tmp_path: Path) -> None:
 def test_extract_refuses_non_http_urls(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["extract", "ftp://example.org/x", "--json"])
     assert result.exit_code == 1
-    assert "only http and https" in json.loads(result.output)["error"]
+    assert "only http and https" in json.loads(result.stdout)["error"]
 
 
 @pytest.mark.skipif(not SHARED_SEEDS.exists(), reason="shared seed samples not present")

@@ -24,7 +24,7 @@ def news_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
         site_dir,
         "/en/feed.xml",
         [("/en/unicorns.html", "Unicorns"), ("/en/smic.html", "SMIC"),
-         ("/en/football.html", "Cup")],  # fmt: skip
+         ("/en/football.html", "Cup")],
         base=base,
     )
     # A GBK page that declares its charset only in a <meta> tag; the server sends none.
@@ -43,7 +43,7 @@ def news_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
             {"name": "zh-sitemap", "kind": "sitemap", "url": f"{base}/zh/sitemap.xml"},
             {"name": "wire", "kind": "listing", "url": f"{base}/wire/index.html",
              "follow": r"/wire/story/\d+\.html"},
-        ])  # fmt: skip
+        ])
     )
     return sources
 
@@ -86,18 +86,19 @@ def test_unchanged_page_adds_no_version_and_edited_page_does(
     news_site: Path, db_path: Path, site_dir: Path, site_server: SiteServer
 ) -> None:
     assert run_cli("crawl", "--sources", str(news_site), db=db_path).returncode == 0
-    assert run_cli("crawl", "--sources", str(news_site), db=db_path).returncode == 0
+    assert run_cli("crawl", "--all", "--sources", str(news_site), db=db_path).returncode == 0
     assert rows(db_path, "SELECT count(*) FROM article_versions") == [(4,)]
+    assert rows(db_path, "SELECT unchanged, skipped FROM runs WHERE id = 2") == [(4, 1)]
     events_before = rows(db_path, "SELECT count(*) FROM claim_events")
     # Whitespace and dateline-only change: still no new version.
     page = site_dir / "en" / "unicorns.html"
     page.write_text(page.read_text().replace("08:00 🔖", "09:30 🔖").replace("</p>", "</p>\n"))
-    run_cli("crawl", "--sources", str(news_site), db=db_path)
+    run_cli("crawl", "--all", "--sources", str(news_site), db=db_path)
     assert rows(db_path, "SELECT count(*) FROM article_versions") == [(4,)]
     assert rows(db_path, "SELECT count(*) FROM claim_events") == events_before
     # A real edit: a new version of the same article.
     page.write_text(page.read_text().replace("$87 billion", "$91 billion"))
-    run_cli("crawl", "--sources", str(news_site), db=db_path)
+    run_cli("crawl", "--all", "--sources", str(news_site), db=db_path)
     assert rows(
         db_path,
         "SELECT a.version_count FROM articles a WHERE a.url LIKE '%/en/unicorns.html'",

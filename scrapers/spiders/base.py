@@ -6,7 +6,7 @@ turning a page into an article happens later, in ``pipelines/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,11 +26,27 @@ class SourceSpider(scrapy.Spider):
 
     kind = ""
 
-    def __init__(self, source: Source, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Source,
+        *args: Any,
+        known: Mapping[str, Mapping[str, Any]] | None = None,
+        due: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``known``: stored articles by URL (ETag, Last-Modified, whether due for a
+        recheck); ``due``: URLs to recheck this run even when no feed lists them."""
         super().__init__(source.name, *args, **kwargs)
         self.source = source
         self.allowed_domains = list(source.domains)
+        self.known = known or {}
+        self.due = list(due)
         self.seen: set[str] = set()
+
+    @property
+    def refetch(self) -> bool:
+        """``crawl --all``: every listed article, not only new and due ones."""
+        return self.settings.getbool("DELTAWATCH_REFETCH")
 
     @property
     def max_articles(self) -> int:
@@ -38,6 +54,8 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.start_requests_for(self.source.urls):
+            yield request
+        for request in self.article_requests(self.due, recheck=True):
             yield request
 
     def start_requests_for(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
@@ -51,16 +69,37 @@ class SourceSpider(scrapy.Spider):
             host == d or host.endswith("." + d) for d in self.allowed_domains
         )
 
-    def article_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
-        """Requests for article pages, each URL once, within scope and the per-run cap."""
+    def article_requests(
+        self, urls: Iterable[str], *, recheck: bool = False
+    ) -> Iterator[scrapy.Request]:
+        """Requests for article pages: new ones, and known ones only when due for a recheck.
+
+        Each URL once, within scope and the per-run cap. A known article is asked
+        for conditionally (ETag / Last-Modified), so an unchanged page costs a 304.
+        """
         for url in urls:
+            if url in self.seen or not self.in_scope(url):
+                continue
+            known = self.known.get(url)
+            if known is not None and not (recheck or self.refetch or known.get("due")):
+                self.crawler.stats.inc_value("deltawatch/not_due")
+                continue
             if len(self.seen) >= self.max_articles:
                 self.crawler.stats.inc_value("deltawatch/capped")
                 return
-            if url in self.seen or not self.in_scope(url):
-                continue
             self.seen.add(url)
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.failed)
+            headers = {}
+            if known is not None and known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known is not None and known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+            yield scrapy.Request(
+                url,
+                headers=headers,
+                callback=self.parse_article,
+                errback=self.failed,
+                meta={"handle_httpstatus_list": [304]},
+            )
 
     def parse_article(self, response: Response) -> Iterator[Page]:
         headers = response.headers

@@ -1,0 +1,404 @@
+"""Figures in one Chinese sentence: numerals, 万/亿, measure words, units and approximators.
+
+Chinese puts the metric *before* the number more often than English does
+(``研发投入强度达到3.6%``), and the counted noun after the measure word
+(``43家独角兽企业``); both sides are read. A Chinese numeral counts as a figure only when a
+measure word or unit follows it, which is what keeps ``长三角``, ``一体化``, ``九城`` and
+``第一次`` out without a list of exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from seeds.lexicon import Metric, MetricLexicon
+
+from .metrics import is_money, unit_allows
+from .model import Mention
+from .numbers import ZH_MAGNITUDES, parse_arabic, parse_chinese
+
+__all__ = ["find_chinese"]
+
+_ZH_DIGITS: Final = "零〇一二两三四五六七八九十百千万亿"
+_NUMBER: Final = re.compile(
+    r"(?P<frac>(?P<den>[一二三四五六七八九十百千万]+|\d+)分之(?P<num>[一二三四五六七八九十]+(?:点[一二三四五六七八九零]+)?|\d+(?:\.\d+)?))"
+    r"|(?P<half>超过一半|一半以上|过半|一半|大半)"
+    r"|(?P<double>翻了?(?P<times>一|两|二|三)?番)"
+    r"|(?P<rank>(?P<rverb>位列|位居|排名|排在|名列|居于?|列|排)(?:全国|全球|世界|全市|全省|国内|亚洲|同类[\u4e00-\u9fff]{0,6}中)?第(?P<rnum>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名)?)"
+    r"|(?P<rank2>第(?P<r2num>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名))"
+    r"|(?P<arabic>(?<![\d.A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?"
+    rf"|(?P<cn>[{_ZH_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
+)
+_UNITS: Final = (
+    ("亿美元", "USD", 1e8), ("万美元", "USD", 1e4), ("美元", "USD", 1.0),
+    ("亿欧元", "EUR", 1e8), ("万欧元", "EUR", 1e4), ("欧元", "EUR", 1.0),
+    ("万亿元", "CNY", 1e12), ("亿元人民币", "CNY", 1e8), ("亿元", "CNY", 1e8),
+    ("万元人民币", "CNY", 1e4), ("万元", "CNY", 1e4), ("元人民币", "CNY", 1.0), ("元", "CNY", 1.0),
+    ("平方公里", "km2", 1.0), ("平方千米", "km2", 1.0), ("平方米", "m2", 1.0),
+    ("公里每小时", "km/h", 1.0), ("公里/小时", "km/h", 1.0), ("千米", "km", 1.0), ("公里", "km", 1.0),
+    ("纳米", "nm", 1.0), ("nm", "nm", 1.0), ("个百分点", "%", 1.0), ("%", "%", 1.0),
+    ("倍", "x", 1.0), ("分钟", "min", 1.0), ("个小时", "h", 1.0), ("小时", "h", 1.0),
+    ("个工作日", "day", 1.0), ("个月", "month", 1.0), ("天", "day", 1.0), ("日", "day", 1.0),
+    ("周", "day", 7.0), ("年", "year", 1.0), ("量子比特", "qubit", 1.0), ("比特", "qubit", 1.0),
+    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0),
+)  # fmt: skip
+_MEASURE: Final = re.compile(
+    r"(?:多|余)?(?:万|亿)?(?:家次|人次|家|个|名|位|人|项|座|所|台|件|种|条|款|架|辆|批|支|只|张|套|"
+    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场)"
+)
+_APPROX_BEFORE: Final = re.compile(
+    r"(?:(?P<over>超过|超出|逾|突破|多达|高达|过|至少|不少于|不低于|超)"
+    r"|(?P<nearly>将近|接近|近乎|近)"
+    r"|(?P<about>大约|约为|约占|约|大概|预计|估计)"
+    r"|(?P<under>不到|不足|少于|低于|最高|最多|至多|不超过|未满))$"
+)
+_APPROX_AFTER: Final = re.compile(
+    r"(?P<over>以上|多|余)|(?P<about>左右|上下|前后)|(?P<under>以内|以下|之内)"
+)
+_CLAUSE_BREAK: Final = re.compile(r"[，,；;：:。！？、（）()“”\"]")
+_NOUN_RUN: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}")
+_NOUN_END: Final = re.compile(r"[的和与及在是为将已从到对等中都也而并]")
+_SHARE_TARGET: Final = re.compile(r"占(?P<target>[^，。；、]{0,24}?)(?:的|总[数量额]的?)?$")
+_OF_WHICH: Final = re.compile(r"(?:其中|当中|之中)")
+_GENERIC: Final = frozenset({"share", "growth", "rank"})
+_RUN_STOP: Final = frozenset("的和与及在是为将已从到对等中都也而并其占较比了")
+_REDUNDANT: Final = re.compile(
+    r"^(?:全市|全省|全国|本市|该市|全区|九城|其中|共有|共|已有|已|新增|新认定|累计|合计)+"
+)
+
+
+def _chinese_value(text: str) -> float | None:
+    if text in ("两",):
+        return 2.0
+    return parse_chinese(text)
+
+
+def _unit_at(text: str, pos: int) -> tuple[str, float, int] | None:
+    for word, unit, scale in _UNITS:
+        if text.startswith(word, pos):
+            return unit, scale, pos + len(word)
+    return None
+
+
+def _approx_before(text: str, start: int) -> tuple[str, int]:
+    window = text[max(0, start - 4) : start]
+    match = _APPROX_BEFORE.search(window)
+    if match is None:
+        return "exact", start
+    kind = match.lastgroup or "exact"
+    return kind, start - (len(window) - match.start())
+
+
+class _Reader:
+    def __init__(self, text: str, lexicon: MetricLexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.out: list[Mention] = []
+
+    def run(self) -> list[Mention]:
+        for match in _NUMBER.finditer(self.text):
+            mention = self._match(match)
+            if mention is not None:
+                self.out.append(mention)
+        return self.out
+
+    def _match(self, match: re.Match[str]) -> Mention | None:
+        if match.group("frac"):
+            return self._fraction(match)
+        if match.group("half"):
+            raw = match.group("half")
+            approx = "over" if raw in ("超过一半", "一半以上", "过半", "大半") else "exact"
+            approx2, left = _approx_before(self.text, match.start())
+            if approx == "exact" and approx2 != "exact":
+                approx = approx2
+            mention = Mention(50.0, "%", approx, left if approx2 != "exact" else match.start(),
+                              match.end())  # fmt: skip
+            self._share_metric(mention)
+            return mention
+        if match.group("double"):
+            times = {"两": 2, "二": 2, "三": 3}.get(match.group("times") or "", 1)
+            return Mention(
+                float(2**times), "x", "exact", match.start(), match.end(), metric="growth"
+            )
+        if match.group("rank"):
+            value = self._int(match.group("rnum"))
+            if value is None:
+                return None
+            return self._rank(value, match.start("rverb"), match.end())
+        if match.group("rank2"):
+            value = self._int(match.group("r2num"))
+            if value is None:
+                return None
+            return self._rank(value, match.start(), match.end())
+        if match.group("arabic"):
+            value = parse_arabic(match.group("arabic"))
+            mag = match.group("mag")
+            if mag:
+                value *= ZH_MAGNITUDES[mag]
+            return self._number(match.start(), match.end(), value, arabic=True, raw=match.group())
+        raw = match.group("cn")
+        return self._cn_numeral(match.start(), raw)
+
+    def _rank(self, value: float, start: int, end: int) -> Mention:
+        mention = Mention(value, "rank", "exact", start, end)
+        if not self._left_metric(mention, "rank"):
+            mention.inherit = True
+        return mention
+
+    @staticmethod
+    def _int(raw: str) -> float | None:
+        if raw.isdigit():
+            return float(raw)
+        return _chinese_value(raw)
+
+    def _cn_numeral(self, start: int, raw: str) -> Mention | None:
+        # Trim trailing magnitude characters that belong to a unit ("万元", "亿元").
+        for cut in range(len(raw), 0, -1):
+            head = raw[:cut]
+            value = _chinese_value(head)
+            if value is None:
+                continue
+            rest = raw[cut:]
+            if rest and not _unit_at(self.text, start + cut) and not rest.startswith(("万", "亿")):
+                continue
+            if head in ("万", "亿", "千", "百", "十"):
+                return None
+            end = start + cut
+            if head == "一" and not self._time_unit_follows(end):
+                return None  # "一家企业": the article "a", not a count
+            return self._number(start, end, value, arabic=False, raw=head)
+        return None
+
+    def _time_unit_follows(self, end: int) -> bool:
+        unit = _unit_at(self.text, end)
+        if unit is not None and unit[0] in ("h", "min", "day", "month", "year"):
+            return not self.text.startswith("年", end) or self.text.startswith(
+                ("年左右", "年以"), end
+            )
+        return False
+
+    def _fraction(self, match: re.Match[str]) -> Mention | None:
+        den = self._int(match.group("den"))
+        num_raw = match.group("num")
+        num = float(num_raw) if num_raw[0].isdigit() else _chinese_value(num_raw)
+        if den is None or num is None or den == 0:
+            return None
+        value = num if den == 100 else round(100.0 * num / den, 4)
+        approx, left = _approx_before(self.text, match.start())
+        end = match.end()
+        after = _APPROX_AFTER.match(self.text, end)
+        if after and approx == "exact":
+            approx, end = after.lastgroup or "exact", after.end()
+        mention = Mention(value, "%", approx, left if approx != "exact" else match.start(), end)
+        self._share_metric(mention)
+        return mention
+
+    def _number(
+        self, start: int, end: int, value: float, *, arabic: bool, raw: str
+    ) -> Mention | None:
+        text = self.text
+        cursor = end
+        approx_after = None
+        after = _APPROX_AFTER.match(text, cursor)
+        if after and after.lastgroup == "over" and text.startswith(("多", "余"), cursor):
+            approx_after, cursor = "over", after.end()
+        unit_info = _unit_at(text, cursor)
+        unit = "count"
+        measure = None
+        if unit_info is not None:
+            unit, scale, cursor = unit_info
+            value *= scale
+            if unit == "year" and arabic and 1800 <= value <= 2200 and "." not in raw:
+                return None  # 2025年: a date
+            if text[end:cursor] == "日":
+                return None  # "1日" is a day of the month; a count of days says 天
+            if unit in _TIME and (
+                (unit in ("year", "month") and _TIME_BEFORE.search(text, max(0, start - 3), start))
+                or _TIME_AFTER.match(text, cursor)
+            ):
+                return None  # "前两年", "五年前": a point in time, not a duration
+        else:
+            measure = _MEASURE.match(text, cursor)
+            if measure is None:
+                return None
+            else:
+                word = measure.group()
+                if "万" in word:
+                    value *= 1e4
+                if "亿" in word:
+                    value *= 1e8
+                if word.startswith(("多", "余")):
+                    approx_after = "over"
+                cursor = measure.end()
+        if unit == "count" and arabic and "." not in raw and measure is None:
+            return None
+        after = _APPROX_AFTER.match(text, cursor)
+        if after:
+            approx_after, cursor = after.lastgroup, after.end()
+        approx, left = _approx_before(text, start)
+        if approx == "exact" and approx_after:
+            approx = approx_after
+        mention = Mention(value, unit, approx, left if left < start else start, cursor)
+        self._metric(mention, start, cursor, measure is not None)
+        return mention
+
+    # -- metric -------------------------------------------------------------------------------
+
+    def _metric(self, mention: Mention, num_start: int, cursor: int, counted: bool) -> None:
+        text, unit = self.text, mention.unit
+        if unit == "%":
+            self._percent_metric(mention)
+            return
+        if unit == "x":
+            mention.metric = "growth"
+            return
+        if counted:
+            if text.startswith("的", cursor):
+                cursor += 1
+            found = self.lexicon.zh_prefix(text[cursor : cursor + 16])
+            if found is not None and unit_allows(found[0], "count"):
+                mention.metric = found[0].name
+                mention.metric_span = (cursor, cursor + found[1])
+                return
+            noun = self._noun_after(cursor)
+            if noun is not None:
+                mention.metric, mention.metric_span = noun
+                return
+        left = self._left_metric(mention, unit)
+        if left is not None:
+            return
+        default = self.lexicon.for_unit(unit)
+        mention.metric = default.name if default else None
+
+    def _noun_after(self, pos: int, *, skip_de: bool = True) -> tuple[str, tuple[int, int]] | None:
+        if skip_de and self.text.startswith("的", pos):
+            pos += 1
+        match = _NOUN_RUN.match(self.text, pos)
+        if match is None:
+            return None
+        run = match.group()
+        cut = _NOUN_END.search(run)
+        if cut is not None:
+            run = run[: cut.start()]
+        if not run:
+            return None
+        found = self.lexicon.lookup(run)
+        name = found.name if found is not None else run
+        return name, (pos, pos + len(run))
+
+    def _clause_start(self, pos: int) -> int:
+        lo = 0
+        for match in _CLAUSE_BREAK.finditer(self.text, 0, pos):
+            lo = match.end()
+        return lo
+
+    def _left_metric(self, mention: Mention, unit: str) -> bool | None:
+        lo = self._clause_start(mention.start)
+        best: tuple[int, Metric, int, int] | None = None
+        for start, end, metric in self.lexicon.find_zh(self.text[lo : mention.start]):
+            fits = unit_allows(metric, unit) or unit in metric.default_for
+            if unit == "rank":
+                fits = True  # 独角兽企业数量位列第三: the rank of the unicorn count
+            elif not metric.units:
+                fits = fits and is_money(unit)
+            if not fits:
+                continue
+            if best is None or end >= best[3] - lo:
+                best = (0, metric, lo + start, lo + end)
+        if best is not None and best[1].name in _GENERIC:
+            run = self._run_before(best[2], lo)
+            if run:
+                mention.metric = run + self.text[best[2] : best[3]]
+                mention.metric_span = (best[2] - len(run), best[3])
+                return True
+        if best is None:
+            if unit == "count":
+                run = self.text[lo : mention.start]
+                run = _REDUNDANT.sub("", run)
+                run = re.sub(
+                    r"(?:达到|达|为|有|共|已|合计|累计|总计|超过|约|近|增长|新增)+$", "", run
+                )
+                if 1 <= len(run) <= 10 and re.fullmatch(r"[\u4e00-\u9fff]+", run):
+                    mention.metric = run
+                    mention.metric_span = (mention.start - len(run), mention.start)
+                    return True
+            return None
+        mention.metric = best[1].name
+        mention.metric_span = (best[2], best[3])
+        return True
+
+    def _run_before(self, pos: int, lo: int) -> str:
+        """The Chinese words right before ``pos`` that qualify a generic term (采购|比例)."""
+        run = ""
+        index = pos
+        while index > lo and len(run) < 6:
+            char = self.text[index - 1]
+            if not ("\u4e00" <= char <= "\u9fff") or char in _RUN_STOP:
+                break
+            run = char + run
+            index -= 1
+        return _REDUNDANT.sub("", run)
+
+    def _percent_metric(self, mention: Mention) -> None:
+        noun = self._noun_after(mention.end, skip_de=True)
+        if noun is not None:
+            found = self.lexicon.lookup(noun[0])
+            if found is not None and unit_allows(found, "%") and found.units:
+                mention.metric, mention.metric_span = noun
+                return
+        if self._share_metric(mention):
+            return
+        if self._left_metric(mention, "%"):
+            return
+        before = self.text[max(0, mention.start - 6) : mention.start]
+        if re.search(r"(?:增长|增加|提高|提升|上涨|增速|增幅)(?:了)?$", before):
+            mention.metric = "growth"
+            return
+        if re.search(r"(?:下降|减少|降低|回落)(?:了)?$", before):
+            mention.metric = "decline"
+            return
+        mention.metric = "share"
+
+    def _share_metric(self, mention: Mention) -> bool:
+        text = self.text
+        lo = self._clause_start(mention.start)
+        before = text[lo : mention.start]
+        target = _SHARE_TARGET.search(before)
+        if target is not None and "占" in before:
+            words = target.group("target")
+            owner = ""
+            if words.startswith(("全国", "我国", "中国")):
+                owner = "China's "
+            found = self.lexicon.find_zh(words)
+            name = found[-1][2].name if found else None
+            if name is None or name in ("share",):
+                subject_metric = self._previous_metric(lo, mention.start)
+                name = subject_metric
+            mention.metric = f"share of {owner}{name}".strip() if name else "share"
+            start = lo + target.start("target")
+            mention.metric_span = (start, start + len(words))
+            return True
+        if _OF_WHICH.search(before) or before.endswith(("占比", "比重")) or "占比" in before:
+            previous = next((m for m in reversed(self.out) if m.unit == "count"), None)
+            if previous is not None and previous.metric:
+                mention.metric = f"share of {previous.metric}"
+                return True
+        return False
+
+    def _previous_metric(self, lo: int, hi: int) -> str | None:
+        found = self.lexicon.find_zh(self.text[:hi])
+        for _start, _end, metric in reversed(found):
+            if metric.name != "share":
+                return metric.name
+        return None
+
+
+_TIME: Final = frozenset({"year", "month", "day", "h", "min"})
+_TIME_BEFORE: Final = re.compile(r"(?:前|近|过去|最近|这|那|头|后)$")
+_TIME_AFTER: Final = re.compile(r"(?:前|来|以来|后|之后|之前)")
+
+
+def find_chinese(sentence: str, lexicon: MetricLexicon) -> list[Mention]:
+    """Every figure in one Chinese sentence, offsets relative to the sentence."""
+    return _Reader(sentence, lexicon).run()

@@ -1,0 +1,1009 @@
+"""Figures in one English sentence: numbers, their units, approximators and the words they count.
+
+Each number is found once by a single scan (Arabic numerals, number words, fractions, ordinals,
+multiples), then grown left and right with small anchored patterns (currency, magnitude,
+percent, physical unit, approximator). Anchored patterns keep the work linear: nothing here
+can backtrack over more than a few words. Deciding what is *not* a figure (dates, codes,
+names) happens in ``traps``; this module only reads the wording.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from seeds.lexicon import Metric, MetricLexicon
+
+from .metrics import DETERMINERS, display_words, is_money, metric_from_words, singular, unit_allows
+from .model import Mention
+from .numbers import EN_MAGNITUDES, fraction_percent, parse_arabic, parse_en_word, share_percent
+
+__all__ = ["find_english"]
+
+_WORD_NUMBERS: Final = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|thousand|dozen"
+)
+_DENOMS: Final = (
+    "half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?"
+)
+_ORDINAL_WORDS: Final = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_MULTIPLE_VERBS: Final = {"doubled": 2.0, "tripled": 3.0, "trebled": 3.0, "quadrupled": 4.0}
+
+#: One scan finds every number-like atom; the named group says which kind it is.
+_ATOM: Final = re.compile(
+    r"(?P<frac>(?<![A-Za-z])(?:(?P<fnum>one|two|three|four|five|six|seven|eight|nine|a)[\s\-]+)?"
+    rf"(?P<fden>{_DENOMS})(?![A-Za-z]))"
+    r"|(?P<share>(?<![A-Za-z])(?P<snum>one|two|three|\d{1,2})\s+(?:out\s+)?(?:of|in)\s+"
+    r"(?:every\s+)?(?P<sden>two|three|four|five|six|seven|eight|nine|ten|\d{1,3})(?![A-Za-z\d]))"
+    r"|(?P<ord>(?<![\w.,])\d{1,3}(?:st|nd|rd|th)(?![A-Za-z]))"
+    r"|(?P<num>(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+    rf"|(?P<word>(?<![A-Za-z\-])(?:{_WORD_NUMBERS})(?:[\s\-]+(?:and\s+)?(?:{_WORD_NUMBERS}))*"
+    r"(?![A-Za-z]))"
+    r"|(?P<mult>(?<![A-Za-z])(?:doubled|tripled|trebled|quadrupled|twice)(?![A-Za-z]))"
+    r"|(?P<ordw>(?<![A-Za-z])(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
+
+_CURRENCY_BEFORE: Final = re.compile(
+    r"(?:(?P<code>US|HK|S|A|C)?\$|(?P<sym>[€¥£￥])|(?P<word>RMB|CNY|USD|EUR|HKD)\s?)\s*$"
+)
+_MAGNITUDE: Final = re.compile(
+    r"(?:\s?-?\s?(?P<w>trillion|billion|million|thousand|hundred)|(?P<a>bn|tn|mn|k|m|b|B|M|K))"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_PLUS: Final = re.compile(r"\+(?![\dA-Za-z])")
+_PERCENT: Final = re.compile(
+    r"\s?(?:%|percent(?:age points?)?|per\s?cent|pct)(?![A-Za-z])", re.IGNORECASE
+)
+_CURRENCY_AFTER: Final = re.compile(
+    r"[\s\-]?(?P<c>yuan|renminbi|RMB|CNY|dollars?|USD|US dollars?|euros?|EUR)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+#: Physical units after a number, longest spellings first.
+_UNIT: Final = re.compile(
+    r"[\s\-]?(?P<u>km/h|kph|kilomet(?:er|re)s?\s+(?:per|an)\s+hour|"
+    r"square\s+kilomet(?:er|re)s?|sq\.?\s?km|km2|km²|square\s+met(?:er|re)s?|sq\.?\s?m|m2|m²|"
+    r"nanomet(?:er|re)s?|nm|kilomet(?:er|re)s?|km|met(?:er|re)s|"
+    r"qubits?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|secs?|"
+    r"gigawatts?|GW|megawatts?|MW|GWh|TWh|tonnes?|tons?|times|fold|x)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_UNIT_NAMES: Final = {
+    "km/h": "km/h", "kph": "km/h", "km2": "km2", "km²": "km2", "m2": "m2", "m²": "m2",
+    "nm": "nm", "km": "km", "gw": "GW", "mw": "MW", "gwh": "GWh", "twh": "TWh", "x": "x",
+    "times": "x", "fold": "x",
+}  # fmt: skip
+_UNIT_PREFIXES: Final = (
+    ("kilometers per", "km/h"), ("kilometres per", "km/h"), ("kilometer per", "km/h"),
+    ("kilometre per", "km/h"), ("kilometers an", "km/h"), ("kilometres an", "km/h"),
+    ("square kilomet", "km2"), ("sq km", "km2"), ("sq. km", "km2"), ("sqkm", "km2"),
+    ("square met", "m2"), ("sq m", "m2"), ("sq. m", "m2"), ("nanomet", "nm"), ("kilomet", "km"),
+    ("met", "m"), ("qubit", "qubit"), ("min", "min"), ("hour", "h"), ("hr", "h"),
+    ("day", "day"), ("week", "week"), ("month", "month"), ("year", "year"), ("sec", "s"),
+    ("gigawatt", "GW"), ("megawatt", "MW"), ("ton", "t"),
+)  # fmt: skip
+_CURRENCY_CODES: Final = {
+    "$": "USD", "us": "USD", "hk": "HKD", "s": "SGD", "a": "AUD", "c": "CAD", "€": "EUR",
+    "¥": "CNY", "￥": "CNY", "£": "GBP", "rmb": "CNY", "cny": "CNY", "usd": "USD", "eur": "EUR",
+    "hkd": "HKD", "yuan": "CNY", "renminbi": "CNY", "dollar": "USD", "dollars": "USD",
+    "us dollar": "USD", "us dollars": "USD", "euro": "EUR", "euros": "EUR",
+}  # fmt: skip
+
+#: Approximators read right to left from the number (the longest wins).
+_APPROX_BEFORE: Final = re.compile(
+    r"(?:(?P<over>more\s+than|over|above|exceeding|in\s+excess\s+of|upwards\s+of|at\s+least|"
+    r"no\s+(?:fewer|less)\s+than|not\s+less\s+than|passe[sd]|passing|surpass(?:ed|es|ing)?|"
+    r"top(?:ped|s)|exceed(?:ed|s)?|beyond|north\s+of|well\s+over|some\s+more\s+than)"
+    r"|(?P<under>less\s+than|fewer\s+than|under|below|up\s+to|at\s+most|no\s+more\s+than|"
+    r"not\s+(?:more|exceeding)|within|short\s+of|just\s+under)"
+    r"|(?P<nearly>nearly|almost|close\s+to|approaching|nearing|just\s+shy\s+of)"
+    r"|(?P<about>about|around|approximately|roughly|some|an\s+estimated|estimated|circa|ca\.|"
+    r"~|approx\.?|on\s+the\s+order\s+of))"
+    r"\s*(?:US\$|HK\$|\$|€|¥|£|RMB\s?)?\s*$",
+    re.IGNORECASE,
+)
+_APPROX_AFTER: Final = re.compile(r"\s*(?:or\s+so|or\s+more|and\s+(?:more|above))\b", re.I)
+_RANGE_HEAD: Final = re.compile(r"(?:between|from)\s*(?:US\$|\$|€|¥|RMB\s?)?\s*$", re.I)
+_RANGE_JOIN: Final = re.compile(r"\s*(?:and|to|-|–|—)\s*(?=(?:US\$|\$|€|¥|RMB\s?)?\d)", re.I)
+_UP_FROM: Final = re.compile(
+    r"(?:up|down|rising|falling|increasing|decreasing|compared|against)?\s*"
+    r"(?:from)\s+(?:just\s+|only\s+|a\s+mere\s+)?(?:US\$|\$|€|¥|RMB\s?)?\s*$",
+    re.IGNORECASE,
+)
+_TO_AFTER: Final = re.compile(r"\s*(?:to|into)\s*$", re.IGNORECASE)
+
+# A noun phrase after a number ends at one of these (or at punctuation).
+_NP_STOP: Final = frozenset(
+    [
+        "of",
+        "in",
+        "at",
+        "on",
+        "for",
+        "to",
+        "from",
+        "with",
+        "by",
+        "as",
+        "than",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "were",
+        "was",
+        "are",
+        "is",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "could",
+        "can",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "do",
+        "does",
+        "did",
+        "now",
+        "each",
+        "every",
+        "a",
+        "an",
+        "the",
+        "this",
+        "these",
+        "those",
+        "per",
+        "across",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "since",
+        "around",
+        "about",
+        "between",
+        "within",
+        "through",
+        "during",
+        "including",
+        "after",
+        "before",
+        "last",
+        "next",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "not",
+        "still",
+        "also",
+        "already",
+        "only",
+        "just",
+        "so",
+        "while",
+        "when",
+        "where",
+        "because",
+        "according",
+        "compared",
+        "up",
+        "down",
+        "out",
+        "off",
+        "back",
+        "more",
+        "less",
+        "ago",
+        "worth",
+        "valued",
+        "earlier",
+        "later",
+        "today",
+        "there",
+        "here",
+        "they",
+        "it",
+        "he",
+        "she",
+        "we",
+        "you",
+        "i",
+        "yet",
+        "then",
+        "than",
+        "versus",
+        "vs",
+        "against",
+        "among",
+        "amid",
+        "despite",
+        "via",
+        "like",
+        "unlike",
+        "toward",
+        "towards",
+        "set",
+        "built",
+        "made",
+        "used",
+        "located",
+        "founded",
+        "launched",
+        "said",
+        "says",
+        "say",
+        "based",
+        "owned",
+        "run",
+        "operated",
+        "listed",
+        "now",
+        "annually",
+        "daily",
+        "monthly",
+        "yearly",
+        "there",
+    ]
+)
+_PARTITIVE: Final = frozenset(
+    [
+        "pieces",
+        "piece",
+        "units",
+        "unit",
+        "sets",
+        "set",
+        "sorts",
+        "kinds",
+        "types",
+        "batches",
+        "rounds",
+        "tons",
+        "tonnes",
+        "items",
+    ]
+)
+_WORD: Final = re.compile(r"[A-Za-z][A-Za-z0-9'’&\-]*|R&D")
+_SPACE_WORD: Final = re.compile(r"[ \t]*(?P<w>[A-Za-z][A-Za-z0-9'’&\-]*)")
+_OF_PHRASE: Final = re.compile(
+    r"\s+of\s+(?:(?:the|all|its|their|his|her|our|this|these|those)\s+)*", re.IGNORECASE
+)
+_PRONOUN_OBJ: Final = re.compile(r"\s+of\s+(?:them|it)\b", re.IGNORECASE)
+_PER: Final = re.compile(
+    r"\s*(?:per|for\s+every)\s+(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+(?P<w>[a-z]+)", re.IGNORECASE
+)
+_GROWTH_VERB: Final = re.compile(
+    r"\b(?:grow|grew|grown|growing|rose|risen|rise|rising|increased?|increasing|jump(?:ed|s)?|"
+    r"surged?|climb(?:ed|s)?|expand(?:ed|s)?|soar(?:ed|s)?|up)\s+(?:by\s+)?(?:at\s+)?$",
+    re.IGNORECASE,
+)
+_DECLINE_VERB: Final = re.compile(
+    r"\b(?:fell|fall(?:en|s)?|drop(?:ped|s)?|declined?|decreased?|shr[ai]nk|shrunk|cut|"
+    r"reduc(?:ed|ing)|lower(?:ed)?|slid|down)\s+(?:by\s+)?(?:costs?\s+)?(?:by\s+)?$",
+    re.IGNORECASE,
+)
+_RANK_BEFORE: Final = re.compile(
+    r"(?:\b(?:rank(?:ed|s|ing)?|plac(?:ed|es|ing)|plac(?:ed|ing)\s+\w+|came|come|comes|finish(?:ed|es)?|"
+    r"position(?:ed)?|stood|stands|sits?|sat|No\.?|number|was|is|at)\s*(?:the\s+)?$)",
+    re.IGNORECASE,
+)
+_ORDINAL_NOT_RANK: Final = re.compile(
+    r"[\s\-]*(?:century|centuries|anniversary|edition|session|minute|floor|birthday|"
+    r"five-year|plenary|congress|round|time|generation|batch|phase|stage|quarter|half|day|"
+    r"week|month|year)\b",
+    re.IGNORECASE,
+)
+_WORD_ORDINAL_RANK: Final = re.compile(
+    r"\b(?:rank(?:ed|s|ing)?|plac(?:ed|es|ing)(?:\s+\w+)?|came|comes|finish(?:ed|es)?|"
+    r"position(?:ed)?|stood|stands|sits|sat)\s+(?:in\s+)?(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_AGE: Final = re.compile(r"[\s\-]*year[\s\-]*old", re.IGNORECASE)
+
+
+def _unit_name(raw: str) -> str:
+    key = raw.lower()
+    if key in _UNIT_NAMES:
+        return _UNIT_NAMES[key]
+    for prefix, unit in _UNIT_PREFIXES:
+        if key.startswith(prefix):
+            return unit
+    return key
+
+
+def _approx_before(text: str, start: int) -> tuple[str, int]:
+    """The approximator ending right before ``start`` and where it begins (or exact)."""
+    window = text[max(0, start - 30) : start]
+    match = _APPROX_BEFORE.search(window)
+    if match is None:
+        return "exact", start
+    kind = next(k for k in ("over", "under", "nearly", "about") if match.group(k))
+    return kind, start - (len(window) - match.start())
+
+
+def _currency_before(text: str, start: int) -> tuple[str | None, int]:
+    window = text[max(0, start - 6) : start]
+    match = _CURRENCY_BEFORE.search(window)
+    if match is None:
+        return None, start
+    raw = match.group("code") or match.group("sym") or match.group("word") or "$"
+    code = _CURRENCY_CODES.get(raw.lower(), "USD") if raw != "$" else "USD"
+    return code, start - (len(window) - match.start())
+
+
+def _np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]:
+    """The noun phrase starting at ``pos``: its words, and its span (start, end).
+
+    It ends before a stop word or punctuation, and right after a plural head ("43 unicorns
+    *founded* ...") unless the head is partitive ("pieces of equipment").
+    """
+    words: list[str] = []
+    start = end = pos
+    cursor = pos
+    while len(words) < limit:
+        match = _SPACE_WORD.match(text, cursor)
+        if match is None:
+            break
+        word = match.group("w")
+        lower = word.lower()
+        if lower in {"and", "or"} and words and _plural_ahead(text, match.end()):
+            words.append(lower)
+            cursor = match.end()
+            continue
+        if lower in _NP_STOP or (lower in DETERMINERS and words):
+            if lower == "of" and words and words[-1].lower() in _PARTITIVE:
+                words.pop()
+                cursor = match.end()
+                continue
+            break
+        if not words:
+            start = match.start("w")
+        words.append(word)
+        end = match.end("w")
+        cursor = match.end()
+        if _is_plural_head(word) and lower not in _PARTITIVE:
+            break
+    return words, start, end
+
+
+def _plural_ahead(text: str, pos: int) -> bool:
+    """Whether a plural head follows within three words ("venture capital *and* private
+    equity firms"), so that "and" joins modifiers rather than two phrases."""
+    cursor = pos
+    for _ in range(3):
+        match = _SPACE_WORD.match(text, cursor)
+        if match is None or match.group("w").lower() in _NP_STOP:
+            return False
+        if _is_plural_head(match.group("w")):
+            return True
+        cursor = match.end()
+    return False
+
+
+def _is_plural_head(word: str) -> bool:
+    lower = word.lower()
+    if len(lower) <= 3 or not lower.endswith("s") or lower.endswith(("ss", "us", "is")):
+        return lower in {"ips", "evs", "ais"}
+    return not lower.endswith("'s") and not lower.endswith("’s")
+
+
+def _of_target(text: str, pos: int) -> tuple[list[str], int, int] | None:
+    """The "of ..." phrase after a share (``42% of China's advanced chip output``)."""
+    match = _OF_PHRASE.match(text, pos)
+    if match is None:
+        return None
+    words, start, end = _np_words(text, match.end(), limit=7)
+    if not words:
+        return None
+    return words, start, end
+
+
+def _lexicon_near(
+    lexicon: MetricLexicon, text: str, lo: int, hi: int, unit: str, anchor: int
+) -> tuple[Metric, int, int] | None:
+    """The lexicon metric in ``text[lo:hi]`` closest to ``anchor`` that fits ``unit``.
+
+    Only metrics that declare ``unit`` (or default to it) qualify: a metric with no declared
+    units is too vague to be picked up from a distance.
+    """
+    best: tuple[int, Metric, int, int] | None = None
+    for start, end, metric in lexicon.find_en(text[lo:hi]):
+        if not metric.units or not (unit_allows(metric, unit) or unit in metric.default_for):
+            continue
+        distance = min(abs(lo + start - anchor), abs(lo + end - anchor))
+        if best is None or distance < best[0]:
+            best = (distance, metric, lo + start, lo + end)
+    return None if best is None else best[1:]
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around a figure: between the nearest ``;``/``:``/``—``/``(`` boundaries."""
+    lo = max(text.rfind(c, 0, start) for c in ';:—()"“”')
+    hi_candidates = [i for i in (text.find(c, end) for c in ';—()"“”') if i != -1]
+    return lo + 1, min(hi_candidates) if hi_candidates else len(text)
+
+
+def _is_physical(unit: str) -> bool:
+    return unit not in ("count", "%", "rank", "x") and not is_money(unit)
+
+
+_YEAR_LIKE: Final = re.compile(r"(?:1[89]|2[01])\d{2}")
+_LEFT_STOP: Final = frozenset(
+    [
+        "its",
+        "their",
+        "the",
+        "a",
+        "an",
+        "his",
+        "her",
+        "our",
+        "this",
+        "that",
+        "these",
+        "those",
+        "has",
+        "have",
+        "had",
+        "is",
+        "was",
+        "are",
+        "were",
+        "cut",
+        "reduced",
+        "lowered",
+        "raised",
+        "increased",
+        "boosted",
+        "grew",
+        "brought",
+        "lifted",
+        "pushed",
+        "dropped",
+        "and",
+        "or",
+        "but",
+        "which",
+        "who",
+        "what",
+        "it",
+        "they",
+        "with",
+        "by",
+    ]
+)
+_SMALL_SPELLED: Final = 10.0
+_NATIONAL_AVERAGE: Final = re.compile(r"\bnational\s+(?:average|level|figure)\s+(?:of\s+)?$", re.I)
+_TIME_UNITS: Final = frozenset({"s", "min", "h", "day", "month", "year"})
+_HALF_PERIOD: Final = re.compile(
+    r"(?:first|second|third|fourth|last|latter|other|this|next|past|the|a)[\s\-]*$", re.IGNORECASE
+)
+
+
+class _Reader:
+    """Reads the figures of one sentence; holds the sentence so helpers stay small."""
+
+    def __init__(self, text: str, lexicon: MetricLexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.out: list[Mention] = []
+
+    def run(self) -> list[Mention]:
+        skip_to = 0
+        for match in _ATOM.finditer(self.text):
+            if match.start() < skip_to:
+                continue
+            mention = self._atom(match)
+            if mention is not None:
+                self.out.append(mention)
+                skip_to = mention.end
+        self._pair_ranges()
+        return self.out
+
+    def _atom(self, match: re.Match[str]) -> Mention | None:
+        if match.group("frac"):
+            return self._fraction(match)
+        if match.group("share"):
+            return self._share(match)
+        if match.group("ord"):
+            return self._ordinal(match)
+        if match.group("num"):
+            return self._number(match.start("num"), match.end("num"), match.group("num"))
+        if match.group("word"):
+            return self._word_number(match)
+        if match.group("mult"):
+            return self._multiple(match)
+        if match.group("ordw"):
+            return self._word_ordinal(match)
+        return None
+
+    def _approx_span(self, start: int, end: int) -> tuple[str, int]:
+        approx, left = _approx_before(self.text, start)
+        return approx, (left if approx != "exact" else start)
+
+    # -- shares, ranks and multiples -------------------------------------------------------
+
+    def _fraction(self, match: re.Match[str]) -> Mention | None:
+        text = self.text
+        num, den = match.group("fnum"), match.group("fden")
+        start = match.start()
+        if num is None or num in ("a", "A"):
+            before = text[max(0, match.start() - 12) : match.start()]
+            if _HALF_PERIOD.search(before) and not before.rstrip().lower().endswith(
+                ("nearly", "about", "almost", "than", "over", "roughly", "around")
+            ) and num is None:
+                return None  # "the first half of the year", "the other half"
+            if den.lower() != "half" and num is None:
+                return None  # "quarter" alone: "fourth-quarter deals"
+        if re.match(
+            r"[\s\-]*(?:of\s+(?:the|this|that|next|last)\s+(?:year|decade|century))",
+            text[match.end() :],
+        ):
+            return None
+        value = fraction_percent(None if num in (None, "a", "A") else num, den)
+        if value is None:
+            return None
+        approx, span_start = self._approx_span(start, match.end())
+        if (
+            _OF_PHRASE.match(text, match.end()) is None
+            and _PRONOUN_OBJ.match(text, match.end()) is None
+        ) and approx == "exact":
+            return None  # "half" or "a third" with no "of" is rarely a share
+        mention = Mention(value, "%", approx, span_start, match.end())
+        self._share_metric(mention, match.end())
+        return mention
+
+    def _share(self, match: re.Match[str]) -> Mention | None:
+        snum, sden = match.group("snum"), match.group("sden")
+        num = float(snum) if snum.isdigit() else parse_en_word(snum)
+        den = float(sden) if sden.isdigit() else parse_en_word(sden)
+        if num is None or den is None:
+            return None
+        value = share_percent(num, den)
+        if value is None:
+            return None
+        approx, span_start = self._approx_span(match.start(), match.end())
+        mention = Mention(value, "%", approx, span_start, match.end())
+        words, start, end = _np_words(self.text, match.end())
+        if words:
+            metric = metric_from_words(words, self.lexicon, "count")
+            mention.metric = f"share of {metric}" if metric else None
+            mention.metric_span = (start, end)
+        else:
+            self._share_metric(mention, match.end())
+        return mention
+
+    def _ordinal(self, match: re.Match[str]) -> Mention | None:
+        text = self.text
+        if _ORDINAL_NOT_RANK.match(text, match.end()):
+            return None
+        if re.match(r"\s?[A-Z]", text[match.end() : match.end() + 3]):
+            return None  # "the 15th Five-Year Plan", "2nd China International Import Expo"
+        mention = Mention(float(match.group()[:-2]), "rank", "exact", match.start(), match.end())
+        self._rank_metric(mention)
+        return mention
+
+    def _word_ordinal(self, match: re.Match[str]) -> Mention | None:
+        before = self.text[max(0, match.start() - 30) : match.start()]
+        if not _WORD_ORDINAL_RANK.search(before):
+            return None
+        if _ORDINAL_NOT_RANK.match(self.text, match.end()):
+            return None
+        value = float(_ORDINAL_WORDS[match.group().lower()])
+        mention = Mention(value, "rank", "exact", match.start(), match.end())
+        self._rank_metric(mention)
+        return mention
+
+    def _rank_metric(self, mention: Mention) -> None:
+        found = _lexicon_near(self.lexicon, self.text, 0, len(self.text), "rank", mention.start)
+        if found is not None:
+            mention.metric, mention.metric_span = found[0].name, (found[1], found[2])
+        else:
+            mention.inherit = True
+
+    def _multiple(self, match: re.Match[str]) -> Mention | None:
+        word = match.group().lower()
+        value = 2.0 if word == "twice" else _MULTIPLE_VERBS[word]
+        approx, span_start = self._approx_span(match.start(), match.end())
+        return Mention(value, "x", approx, span_start, match.end(), metric="growth")
+
+    def _word_number(self, match: re.Match[str]) -> Mention | None:
+        value = parse_en_word(match.group("word"))
+        if value is None or value == 0:
+            return None
+        if re.search(r"\b(?:the|these|those|its|their|our|my|his|her)\s+$",
+                     self.text[max(0, match.start() - 8) : match.start()], re.IGNORECASE):  # fmt: skip
+            return None  # "the two cities": a reference, not a count
+        return self._number(match.start("word"), match.end("word"), match.group("word"), value)
+
+    # -- one number ---------------------------------------------------------------------------
+
+    def _number(
+        self, start: int, end: int, raw: str, spelled: float | None = None
+    ) -> Mention | None:
+        """A cardinal at ``start:end`` with what surrounds it; ``spelled``: its value if a word."""
+        text = self.text
+        if spelled is None and _AGE.match(text, end):
+            return None
+        value = parse_arabic(raw) if spelled is None else spelled
+        currency, left = _currency_before(text, start)
+        cursor, over = end, False
+        plus = _PLUS.match(text, cursor)
+        if plus:
+            over, cursor = True, plus.end()
+        magnitude = 1.0
+        mag = _MAGNITUDE.match(text, cursor)
+        if mag:
+            word, abbr = mag.group("w"), mag.group("a")
+            # "5m" is metres and "3B" part of a name unless it is money or a capital M/K.
+            if word or abbr.lower() in ("bn", "tn", "mn") or currency or abbr in ("M", "K", "k"):
+                magnitude = EN_MAGNITUDES[(word or abbr).lower()]
+                cursor = mag.end()
+        plus = _PLUS.match(text, cursor)
+        if plus:
+            over, cursor = True, plus.end()
+        unit = "count"
+        pct = _PERCENT.match(text, cursor)
+        if pct:
+            unit, cursor = "%", pct.end()
+            plus = _PLUS.match(text, cursor)
+            if plus:
+                over, cursor = True, plus.end()
+        elif currency is None:
+            cur = _CURRENCY_AFTER.match(text, cursor)
+            if cur:
+                currency, cursor = _CURRENCY_CODES.get(cur.group("c").lower(), "USD"), cur.end()
+        if currency is not None and unit == "count":
+            unit = currency
+        elif unit == "count" and magnitude == 1.0:
+            phys = _UNIT.match(text, cursor)
+            if phys:
+                unit, cursor = _unit_name(phys.group("u")), phys.end()
+        if cursor == end and end < len(text) and text[end].isascii() and text[end].isalpha():
+            return None  # a code: "6G", "A100" (letters before are excluded by the scan)
+        if (
+            spelled is None
+            and unit == "count"
+            and magnitude == 1.0
+            and not over
+            and _YEAR_LIKE.fullmatch(raw)
+        ):
+            return None  # "in 2018", "Tech Pioneer 2025": a year used as a date
+        approx, approx_start = _approx_before(text, left)
+        if (
+            approx == "over"
+            and unit in _TIME_UNITS
+            and re.match(r"over\b", text[approx_start:], re.I)
+        ):
+            approx, approx_start = "exact", left  # "over 5 years" is a span of time
+        if spelled is not None and not self._spelled_is_figure(
+            value, unit, magnitude, approx, cursor
+        ):
+            return None
+        value *= magnitude
+        if unit == "week":
+            unit, value = "day", value * 7
+        span_start = approx_start if approx != "exact" else left
+        if approx == "exact" and over:
+            approx = "over"
+        after = _APPROX_AFTER.match(text, cursor)
+        if after and approx == "exact":
+            approx = "about" if "so" in after.group().lower() else "over"
+            cursor = after.end()
+        mention = Mention(value, unit, approx, span_start, cursor)
+        self._metric(mention, cursor)
+        return mention
+
+    def _spelled_is_figure(
+        self, value: float, unit: str, magnitude: float, approx: str, cursor: int
+    ) -> bool:
+        """Spelled-out small numbers are mostly prose ("two sources", "in five years").
+
+        They count when a magnitude or percent makes them quantities, or when they count a
+        known metric ("three unicorns"); "nearly twenty" needs only the approximator.
+        """
+        if magnitude != 1.0 or unit == "%" or is_money(unit):
+            return True
+        if unit in _TIME_UNITS or unit == "day":
+            return approx != "exact"
+        if unit != "count":
+            return True
+        words, _, _ = _np_words(self.text, cursor)
+        found = self.lexicon.match_head(words) if words else None
+        if found is not None and unit_allows(found[0], "count"):
+            return True
+        return value >= _SMALL_SPELLED and approx != "exact"
+
+    # -- metric -------------------------------------------------------------------------------
+
+    def _metric(self, mention: Mention, cursor: int) -> None:
+        unit = mention.unit
+        if unit == "%":
+            self._percent_metric(mention, cursor)
+        elif unit == "x":
+            mention.metric = "growth"
+        elif _is_physical(unit):
+            self._physical_metric(mention, cursor)
+        else:
+            self._count_metric(mention, cursor)
+
+    def _count_metric(self, mention: Mention, cursor: int) -> None:
+        """Counts and money: the noun phrase after the number, else a metric named nearby."""
+        text, unit = self.text, mention.unit
+        words, start, end = _np_words(text, cursor)
+        if is_money(unit) and words:
+            found = self.lexicon.match_head(words)
+            if found is None or not unit_allows(found[0], unit):
+                words = []  # "450 billion yuan last year": no noun of its own
+        if words:
+            metric = metric_from_words(words, self.lexicon, unit)
+            per = _PER.match(text, end)
+            if metric is not None and per:
+                metric = f"{metric} per {per.group('n')} {per.group('w')}"
+                end = per.end()
+            mention.metric, mention.metric_span = metric, (start, end)
+            return
+        if self._possessor_before(mention):
+            mention.inherit = True  # "surpassing Shenzhen's 38"
+            return
+        mention.metric = self._lexicon_metric(mention, unit)
+
+    def _physical_metric(self, mention: Mention, cursor: int) -> None:
+        """Physical units: a lexicon metric that fits the unit, else the unit's default."""
+        unit = mention.unit
+        words, start, end = _np_words(self.text, cursor)
+        found = self.lexicon.match_head(words) if words else None
+        if found is not None and unit_allows(found[0], unit) and found[0].units:
+            mention.metric, mention.metric_span = found[0].name, (start, end)
+            return
+        near = self._lexicon_metric(mention, unit)
+        if near is not None:
+            mention.metric = near
+            return
+        default = self.lexicon.for_unit(unit)
+        if default is not None:
+            mention.metric = default.name
+        elif words:
+            mention.metric = metric_from_words(words, self.lexicon, unit)
+
+    def _possessor_before(self, mention: Mention) -> bool:
+        before = self.text[max(0, mention.start - 30) : mention.start]
+        match = re.search(r"([A-Z][\w\-]*)(?:'s|’s)\s*$", before)
+        if match is None:
+            return False
+        mention.possessor_end = mention.start - (len(before) - match.end())
+        return True
+
+    def _lexicon_metric(self, mention: Mention, unit: str) -> str | None:
+        label = _label_metric(self.text, self.lexicon, mention.start, unit)
+        if label is not None:
+            return label
+        lo, hi = _clause_bounds(self.text, mention.start, mention.end)
+        found = _lexicon_near(self.lexicon, self.text, lo, hi, unit, mention.start)
+        if found is None:
+            return None
+        metric, start, end = found
+        mention.metric_span = (start, end)
+        return metric.name
+
+    def _percent_metric(self, mention: Mention, cursor: int) -> None:
+        text = self.text
+        before = text[max(0, mention.start - 40) : mention.start]
+        if _NATIONAL_AVERAGE.search(before):
+            mention.subject_hint = "China"
+            mention.inherit = True
+            return
+        if _GROWTH_VERB.search(before):
+            mention.metric = "growth"
+            return
+        if _DECLINE_VERB.search(before):
+            mention.metric = "decline"
+            return
+        if self._share_metric(mention, cursor):
+            if mention.metric == "share of GDP" and re.search(
+                r"\b(?:R&D|research|innovation)\b", text[mention.end : mention.end + 80]
+            ):
+                mention.metric = "R&D intensity"
+            return
+        words, start, end = _np_words(text, cursor)
+        if words:
+            found = self.lexicon.match_head(words)
+            if found is not None and unit_allows(found[0], "%") and found[0].units:
+                mention.metric, mention.metric_span = found[0].name, (start, end)
+                return
+            first = words[0].lower()
+            if first in {"growth", "increase", "rise", "jump"}:
+                mention.metric = "growth"
+                return
+            if first in {"decline", "drop", "fall", "decrease", "cut", "reduction"}:
+                mention.metric = "decline"
+                return
+        metric = self._lexicon_metric(mention, "%")
+        if metric is not None and metric != "share":
+            mention.metric = metric
+            return
+        left = self._left_phrase(mention.start)
+        if left is not None:
+            mention.metric, mention.metric_span = left
+            return
+        if any(m.unit == "%" for m in self.out) or self._possessor_before(mention):
+            mention.inherit = True  # "38% ..., against 22% for Shenzhen"
+            return
+        mention.metric = metric or "share"
+
+    def _left_phrase(self, start: int) -> tuple[str, tuple[int, int]] | None:
+        """ "cut its reliance on imported inputs from 80%": the phrase before "from"/"at"."""
+        before = self.text[max(0, start - 80) : start]
+        head = re.search(
+            r"\b(?:from|at|to|of|was|is|stood\s+at|reached)\s+(?:just\s+|only\s+)?$", before
+        )
+        if head is None or head.group().strip().lower() in ("of", "to"):
+            return None
+        words = _WORD.findall(before[: head.start()])
+        kept: list[str] = []
+        for word in reversed(words[-7:]):
+            if word.lower() in _LEFT_STOP:
+                break
+            kept.insert(0, word)
+        if not kept or len(kept) > 6 or not kept[-1][:1].islower():
+            return None
+        kept[-1] = singular(kept[-1])
+        lexical = self.lexicon.lookup(" ".join(kept))
+        name = lexical.name if lexical is not None else display_words(kept)
+        offset = max(0, start - 80)
+        phrase_start = offset + before.rfind(kept[0], 0, head.start())
+        return name, (phrase_start, offset + head.start())
+
+    def _share_metric(self, mention: Mention, cursor: int) -> bool:
+        """``X% of Y`` -> "share of Y"; ``of them`` -> "share of <previous metric>"."""
+        text = self.text
+        if _PRONOUN_OBJ.match(text, cursor):
+            previous = next((m for m in reversed(self.out) if m.unit == "count"), None)
+            mention.metric = (
+                f"share of {previous.metric}" if previous and previous.metric else "share"
+            )
+            return True
+        target = _of_target(text, cursor)
+        if target is None:
+            return False
+        words, start, end = target
+        shared = _share_words(words, self.lexicon)
+        if shared is None:
+            return False
+        metric, owner_words = shared
+        mention.metric = f"share of {metric}"
+        # An owner that is not a proper name ("the facility's users") is the subject, not part
+        # of the metric: leave it outside the span so the subject finder can see it.
+        if owner_words:
+            start = text.find(words[owner_words], start)
+        mention.metric_span = (start, end)
+        return True
+
+    # -- ranges and before/after pairs -----------------------------------------------------
+
+    def _pair_ranges(self) -> None:
+        text, out = self.text, self.out
+        for first, second in itertools.pairwise(out):
+            gap = text[first.end : second.start]
+            if not re.fullmatch(r"\s*(?:and|to|-|–|—)\s*", gap, re.IGNORECASE):
+                continue
+            lead = text[max(0, first.start - 40) : first.start]
+            head = _RANGE_HEAD.search(lead)
+            dash = gap.strip() in {"-", "–", "—"}
+            if head is None and not dash:
+                continue
+            starts_from = head is not None and head.group().lower().startswith("from")
+            if starts_from or (not dash and _UP_FROM.search(lead)):
+                first.role, second.role = "from", "to"
+            else:
+                first.approx = second.approx = "range"
+            _share_unit(first, second)
+        for mention in out:
+            if mention.role is not None:
+                continue
+            if not re.search(r"\b(?:up|down)\s+from\s+(?:just\s+|only\s+)?(?:US\$|\$|€|¥)?$",
+                             text[max(0, mention.start - 25) : mention.start], re.IGNORECASE):  # fmt: skip
+                continue
+            previous = [m for m in out if m.end <= mention.start and m.unit == mention.unit]
+            if previous:
+                mention.role = "from"
+                mention.metric = previous[-1].metric
+                mention.metric_span = previous[-1].metric_span
+                mention.inherit = False
+
+
+def _share_unit(first: Mention, second: Mention) -> None:
+    """ "15 and 20 investments", "$2-3 billion": the first number takes the second's unit."""
+    if first.unit == "count" and second.unit != "count":
+        first.unit = second.unit
+        if first.value < second.value / 100:
+            first.value *= second.value / max(1.0, _leading(second.value))
+    if not first.metric or first.inherit:
+        first.metric, first.metric_span, first.inherit = second.metric, second.metric_span, False
+    elif not second.metric:
+        second.metric = first.metric
+
+
+def _leading(value: float) -> float:
+    """The digits part of a scaled value (2e9 -> 2), to scale "2-3 billion"'s first number."""
+    scale = 1.0
+    while value >= 1000 and value % 1000 == 0:
+        value /= 1000
+        scale *= 1000
+    return value
+
+
+_COUNTRY_OWNERS: Final = frozenset({"country's", "nation's", "national", "china's"})
+
+
+def _share_words(words: Sequence[str], lexicon: MetricLexicon) -> tuple[str, int] | None:
+    """Metric words of a share target and how many leading words are a non-name owner.
+
+    A proper-name owner stays in the metric ("share of China's advanced chip output"); "the
+    country's" becomes "China's"; another common-noun owner ("the facility's users") is the
+    figure's subject, so it is left out of the metric.
+    """
+    kept = list(words)
+    owner = ""
+    skipped = 0
+    first = kept[0].replace("’", "'") if kept else ""
+    if first.endswith("'s") and len(kept) > 1:
+        if first.lower() in _COUNTRY_OWNERS or first[:1].isupper():
+            owner = "China's" if first.lower() in _COUNTRY_OWNERS else first
+        else:
+            skipped = 1
+        kept = kept[1:]
+    if not kept:
+        return None
+    metric = metric_from_words(kept, lexicon, "count")
+    if metric is None:
+        return None
+    return f"{owner} {metric}".strip(), skipped
+
+
+_LABEL: Final = re.compile(r"^\s*(?P<label>[A-Z][A-Za-z&'’\- ]{1,40}?)\s*:\s")
+
+
+def _label_metric(text: str, lexicon: MetricLexicon, start: int, unit: str) -> str | None:
+    """A fact-box line "Venture money: investors put $87 billion ..." names its metric first."""
+    match = _LABEL.match(text)
+    if match is None or match.end() > start:
+        return None
+    metric = lexicon.lookup(match.group("label"))
+    if metric is None or not unit_allows(metric, unit):
+        words = _WORD.findall(match.group("label"))
+        found = lexicon.match_head(words) if words else None
+        if found is None or not unit_allows(found[0], unit) or not found[0].units:
+            return None
+        metric = found[0]
+    return metric.name
+
+
+def find_english(sentence: str, lexicon: MetricLexicon) -> list[Mention]:
+    """Every figure in one English sentence, offsets relative to the sentence."""
+    return _Reader(sentence, lexicon).run()

@@ -1,0 +1,312 @@
+"""Text in, claims out: sentences, figures, traps, subjects, periods and keys put together.
+
+The work per text is one gazetteer scan, one sentence split and, per sentence, one figure scan
+in its language; everything else looks at a few characters around each figure. Long runs
+without sentence punctuation are cut into windows so that no step grows with the square of a
+sentence's length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from seeds.lexicon import Entity, Gazetteer, MetricLexicon, load_gazetteer, load_metrics
+
+from .chinese import find_chinese
+from .english import find_english
+from .metrics import is_money, normalize_metric
+from .model import Claim, Mention
+from .periods import assign_periods, find_periods
+from .script import detect_lang, fold_width
+from .sentences import Sentence, split_sentences
+from .subjects import (
+    Candidate,
+    anaphors,
+    choose_subject,
+    lead_subject,
+    main_subject,
+    starts_with_pronoun,
+)
+from .traps import protected_spans
+
+__all__ = ["claim_key", "extract_claims"]
+
+log = logging.getLogger(__name__)
+
+#: Longest stretch handed to the finders at once; longer sentences are cut at spaces.
+MAX_WINDOW: Final = 1200
+#: Figures whose value is this large are digit runs (IDs), not quantities.
+MAX_VALUE: Final = 1e16
+
+_FALLBACK_METRIC: Final = {"%": "share", "rank": "rank", "x": "growth", "count": "count"}
+
+
+def claim_key(subject: str | None, metric: str, unit: str, period: str | None) -> str:
+    """``subject|metric|unit[|period]``, lower-cased: what the diff compares by."""
+    parts = [(subject or "").lower(), normalize_metric(metric), unit.lower()]
+    if period:
+        parts.append(period.lower())
+    return "|".join(p.replace("|", "/") for p in parts)
+
+
+@dataclass(slots=True)
+class _Context:
+    """Per-text state: the lexicons, entity mentions and the subject carried between sentences."""
+
+    text: str
+    gazetteer: Gazetteer
+    lexicon: MetricLexicon
+    entities: list[tuple[int, int, Entity]]
+    main: Entity | None
+    published: dt.date | None
+    lang_hint: str | None
+    last_subject: Entity | None = None
+
+
+def _windows(sentence: Sentence, text: str) -> list[tuple[int, int]]:
+    """``sentence`` as (start, end) windows of at most MAX_WINDOW characters."""
+    start, end = sentence.start, sentence.end
+    if end - start <= MAX_WINDOW:
+        return [(start, end)]
+    out = []
+    while start < end:
+        stop = min(end, start + MAX_WINDOW)
+        if stop < end:
+            cut = text.rfind(" ", start + MAX_WINDOW // 2, stop)
+            if cut > start:
+                stop = cut
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s < span[1] and e > span[0] for s, e in spans)
+
+
+def _resolve_main(
+    main_name: str | None, gazetteer: Gazetteer, text: str, found: list
+) -> Entity | None:
+    if main_name:
+        entity = gazetteer.get(main_name)
+        if entity is not None:
+            return entity
+        return Entity(main_name, "city", (), True)
+    return main_subject(text, found)
+
+
+def _fallback_metric(unit: str) -> str:
+    if unit in _FALLBACK_METRIC:
+        return _FALLBACK_METRIC[unit]
+    if is_money(unit):
+        return "amount"
+    return unit
+
+
+def _inherit_source(done: Sequence[Mention], mention: Mention) -> int | None:
+    """Which earlier figure of the sentence an elided metric comes from.
+
+    "surpassing Shenzhen's 38" and "against 22% for Shenzhen" repeat the previous figure of
+    the same unit; a rank ("placing the city 2nd") ranks the figure before it.
+    """
+    for index in range(len(done) - 1, -1, -1):
+        other = done[index]
+        if mention.unit == "rank":
+            if other.unit != "rank":
+                return index
+        elif other.unit == mention.unit or (is_money(other.unit) and is_money(mention.unit)):
+            return index
+    return None
+
+
+def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
+    text = ctx.text
+    raw = text[sentence.start : sentence.end]
+    lang = detect_lang(raw, ctx.lang_hint)
+    claims: list[Claim] = []
+    for lo, hi in _windows(sentence, text):
+        chunk = text[lo:hi]
+        local = [(s - lo, e - lo, ent) for s, e, ent in ctx.entities if lo <= s and e <= hi]
+        previous_entities = [e for e in ctx.entities if e[1] <= lo]
+        candidates = [Candidate(s, e, ent) for s, e, ent in local]
+        candidates += anaphors(chunk, lang, previous_entities, ctx.main, lo)
+        candidates.sort(key=lambda c: c.start)
+        carry = ctx.last_subject if starts_with_pronoun(chunk) else None
+        found = _window_claims(ctx, chunk, lo, lang, local, candidates, carry)
+        for claim, subject in found:
+            claims.append(claim)
+            if subject is not None:
+                ctx.last_subject = subject
+        if not found:
+            lead = lead_subject(chunk, lang, candidates)
+            if lead is not None:
+                ctx.last_subject = lead
+    return claims
+
+
+def _window_claims(
+    ctx: _Context,
+    chunk: str,
+    lo: int,
+    lang: str,
+    local: Sequence[tuple[int, int, Entity]],
+    candidates: Sequence[Candidate],
+    carry: Entity | None,
+) -> list[tuple[Claim, Entity | None]]:
+    finder = find_chinese if lang == "zh" else find_english
+    mentions = finder(chunk, ctx.lexicon)
+    if not mentions:
+        return []
+    traps = protected_spans(chunk)
+    named = [(s, e) for s, e, _ent in local if any(ch.isdigit() for ch in chunk[s:e])]
+    kept = [
+        m
+        for m in mentions
+        if m.end > m.start
+        and 0 <= abs(m.value) < MAX_VALUE
+        and not _overlaps((m.start, m.end), traps)
+        and not _overlaps((m.start, m.end), named)
+    ]
+    if not kept:
+        return []
+    marks = find_periods(chunk, lang, ctx.published)
+    periods = assign_periods(chunk, [(m.start, m.end) for m in kept], marks, lang)
+    metrics: list[str] = []
+    out: list[tuple[Claim, Entity | None]] = []
+    for index, mention in enumerate(kept):
+        period = periods[index]
+        metric = mention.metric
+        if mention.inherit or not metric:
+            source = _inherit_source(kept[:index], mention)
+            if source is not None:
+                metric = metrics[source]
+                if period is None and mention.unit != "rank":
+                    period = periods[source]
+        metric = normalize_metric(metric or _fallback_metric(mention.unit))
+        metrics.append(metric)
+        periods[index] = period
+        if mention.role == "from" and period is None:
+            period = "before"  # "from 80% to 37%": the earlier value is not the current one
+        subject = _subject(ctx, chunk, lang, mention, metric, candidates, carry)
+        name = subject.name if subject is not None else None
+        claim = Claim(
+            value=_clean_value(mention.value),
+            unit=mention.unit,
+            approx=mention.approx,
+            subject=name,
+            metric=metric,
+            period=period,
+            key=claim_key(name, metric, mention.unit, period),
+            sentence=chunk,
+            start=lo + mention.start,
+            end=lo + mention.end,
+            lang=lang,
+        )
+        out.append((claim, subject))
+    return out
+
+
+def _subject(
+    ctx: _Context,
+    chunk: str,
+    lang: str,
+    mention: Mention,
+    metric: str,
+    candidates: Sequence[Candidate],
+    carry: Entity | None,
+) -> Entity | None:
+    if mention.subject_hint:
+        hinted = ctx.gazetteer.get(mention.subject_hint)
+        if hinted is not None:
+            return hinted
+    info = ctx.lexicon.lookup(metric)
+    kinds = info.subject_kinds if info is not None else ()
+    subject = choose_subject(
+        chunk,
+        lang,
+        (mention.start, mention.end),
+        candidates,
+        possessor_end=mention.possessor_end,
+        excluded=mention.metric_span,
+        kinds=kinds,
+        weak=carry is None,
+    )
+    if subject is None and kinds:
+        subject = _nearby_of_kind(ctx, chunk, kinds)
+    return subject or carry or ctx.main
+
+
+def _nearby_of_kind(ctx: _Context, chunk: str, kinds: tuple[str, ...]) -> Entity | None:
+    """A company for a process node named in the surrounding text (title before the lead)."""
+    lo = ctx.text.find(chunk) if chunk else 0
+    hi = lo + len(chunk)
+    window_lo, window_hi = max(0, lo - 600), hi + 400
+    best: tuple[int, Entity] | None = None
+    for start, end, entity in ctx.entities:
+        if entity.kind not in kinds or end < window_lo or start > window_hi:
+            continue
+        distance = lo - end if end <= lo else start - hi
+        if best is None or distance < best[0]:
+            best = (distance, entity)
+    return best[1] if best else None
+
+
+def _clean_value(value: float) -> float:
+    """Round away float noise (1.2 * 1e4 = 12000.000000000002) without losing precision."""
+    return float(f"{value:.10g}")
+
+
+def extract_claims(
+    text: str,
+    *,
+    lang: str | None = None,
+    published: dt.date | None = None,
+    main_subject: str | None = None,
+) -> list[Claim]:
+    """Every quantitative claim in ``text``, in text order.
+
+    Args:
+        text: the article's main text (title on the first line helps the main subject).
+        lang: ``"en"`` or ``"zh"``, a hint; each sentence's script decides in the end.
+        published: the article's date, to resolve "last year" / "去年".
+        main_subject: the entity to fall back on when a sentence names none.
+
+    Pure and deterministic. A sentence that trips an unexpected error is skipped and logged,
+    so one odd page never stops a crawl.
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    gazetteer = load_gazetteer()
+    lexicon = load_metrics()
+    folded = fold_width(text)
+    entities = gazetteer.find(folded)
+    ctx = _Context(
+        text=folded,
+        gazetteer=gazetteer,
+        lexicon=lexicon,
+        entities=entities,
+        main=_resolve_main(main_subject, gazetteer, folded, entities),
+        published=published,
+        lang_hint=lang if lang in ("en", "zh") else None,
+    )
+    claims: list[Claim] = []
+    for sentence in split_sentences(folded):
+        try:
+            found = _sentence_claims(ctx, sentence)
+        except Exception:
+            log.exception("figure extraction failed on a sentence at %d", sentence.start)
+            continue
+        for claim in found:
+            # Report the caller's text, not the width-folded copy.
+            claims.append(_with_sentence(claim, text[sentence.start : sentence.end]))
+    return claims
+
+
+def _with_sentence(claim: Claim, sentence: str) -> Claim:
+    if claim.sentence == sentence:
+        return claim
+    return Claim(**{**claim.as_dict(), "sentence": sentence})

@@ -1,0 +1,97 @@
+"""Spans of a sentence where numbers are never figures.
+
+Dates, clock times, phone/hotline/licence numbers, list markers, version-like names
+(``Silicon Valley 2.0``, ``1+8``, ``1+X``), short quoted names (``"Tech Pioneer 2025"``,
+``“一小时科创圈”``), ages used as adjectives, rate denominators (``per 10,000 residents``),
+sports scores and spam tokens. A figure that overlaps one of these spans is dropped. Keeping
+them as spans (rather than special cases in the finders) lets one list serve both languages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["protected_spans"]
+
+_MONTHS: Final = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+
+_TRAPS: Final = re.compile(
+    "|".join(
+        [
+            # ISO-like dates and times: 2025-05-24, 2025/5/24, 24.05.2025, 00:25, 10:20:33
+            r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b",
+            r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+            r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?",
+            r"\b\d{1,2}\s?[ap]\.m\.",
+            r"\b\d{1,2}\s?(?:am|pm)\b",
+            # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
+            rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,])",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?",
+            rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b",
+            # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
+            r"\d{2,4}\s?年\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?[日号])?",
+            r"\d{1,2}\s?月\s?\d{1,2}\s?[日号]",
+            r"(?<!\d)\d{1,2}月(?:份|初|中旬|下旬|上旬|底|末)?(?![\d])",
+            r"(?<![\d.])(?:1[89]|2[01])\d{2}\s?年(?:代|度|初|底|末|中|前|后|以来)?",
+            r"[一二三四五六七八九〇零]{4}年",
+            # Years in decades and seasons: the 2020s, Q3 2025, H1
+            r"\b(?:19|20)\d{2}s\b",
+            r"\b[QH][1-4]\b",
+            # Phones, hotlines, licence and ID numbers
+            r"(?:\+\s?86[\s\-]?)?\(?0\d{2,3}\)?[\s\-]\d{3,4}[\s\-]?\d{4}\b",
+            r"\b[48]00[\s\-]?\d{3}[\s\-]?\d{4}\b",
+            r"\b1[3-9]\d{9}\b",
+            r"(?<![\d,.])\d{7,}(?![\d,.])",
+            r"(?:电话|热线|传真|邮编|许可证|备案号|ICP备|ICP证|公网安备|编号|Tel|Fax|Hotline|No\.|"
+            r"License|Licence|ID)[\s:：号]*[\dA-Za-z\-\s()]{3,}",
+            r"[沪京粤浙苏皖]ICP[备证]\d+号(?:-\d+)?",
+            # Names with numbers: 1+8, 1+X, Silicon Valley 2.0, Industry 4.0, Web3, No. 1
+            r"\b\d+\s?\+\s?(?:\d+|[A-Z])\b(?!\s?(?:%|percent))",
+            r"(?<=[A-Za-z]\s)\d{1,2}\.0\b",
+            r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b",
+            r"\bNo\.\s?\d+\b",
+            r"\b(?:COVID|Covid|covid)-19\b",
+            # Ages used as adjectives, rate denominators, sports scores
+            r"\b\d{1,3}[\s\-]year[\s\-]old\b",
+            r"\baged\s+\d{1,3}\b",
+            r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|inhabitants|persons|employees|workers))\b",
+            r"每\s?(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千万]+)\s?(?:万|千|百)?\s?(?:人|名|户)",
+            r"(?<![\d.])\d{1,2}[-–]\d{1,2}(?=\s+(?:win|victory|defeat|loss|draw|lead|home|away)\b)",
+            r"\b(?:won|beat|lost|drew|trailed|led)\s+\d{1,2}[-–]\d{1,2}\b",
+            # Emoji counters of page chrome (📢0, 👁 27) and spam numerals
+            r"[📢👁🔖⏱🕒📅]\s?\d+",
+            r"\b(?:sh|SH)\d{3,4}\b",
+            # Short quoted names: "Tech Pioneer 2025", “一小时科创圈”, 《十四五规划》
+            r"《[^》\n]{1,40}》",
+            r"“[^”\n\d]{0,12}[\d一二三四五六七八九十][^”\n]{0,12}”",
+            r"\"[A-Z][^\"\n]{0,30}\"",
+            r"“[A-Z][^”\n]{0,30}”",
+            r"'[A-Z][^'\n]{0,30}'",
+        ]
+    )
+)
+#: Numbered list markers at the start of a sentence: "1. ", "(2) ", "3) ", "一、", "①".
+_LIST_MARKER: Final = re.compile(
+    r"^\s*(?:[(（]?\d{1,2}[.)）、](?=\s|[\u4e00-\u9fff])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|"
+    r"[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳])"
+)
+#: A quoted segment long enough to be speech keeps its figures.
+_SPEECH_WORDS: Final = re.compile(r"\s\w+\s\w+\s\w+\s\w+\s")
+
+
+def protected_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of ``sentence`` whose numbers are not figures, left to right."""
+    spans: list[tuple[int, int]] = []
+    marker = _LIST_MARKER.match(sentence)
+    if marker:
+        spans.append((marker.start(), marker.end()))
+    for match in _TRAPS.finditer(sentence):
+        text = match.group()
+        if text[:1] in "\"“'" and _SPEECH_WORDS.search(text):
+            continue  # a quotation of speech, not a name
+        spans.append(match.span())
+    return spans

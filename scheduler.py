@@ -1,0 +1,226 @@
+"""The background scheduler: each source at its interval, in a child process per run.
+
+Design (issue 5). Twisted's reactor cannot be restarted inside one process, and a
+long-lived reactor shared with APScheduler's thread pool makes it easy to start
+overlapping crawls. So each run is a child process (``deltawatch crawl --source
+NAME``) started from APScheduler's bounded thread pool: the job's thread waits
+for its child, which makes ``max_instances=1`` mean what it says (a source never
+overlaps itself), and a crashed crawl cannot take the scheduler down.
+
+Jobs live in a persistent APScheduler job store inside the deltawatch SQLite file
+(table ``apscheduler_jobs``), so a restart keeps each source's next run time
+instead of running everything at once. Rechecks ride along with each source's
+run (due articles are added to its crawl, most overdue first, within a budget).
+A source that failed several runs in a row backs off exponentially.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from seeds.config import Source, SourcesConfig, parse_interval
+from storage.store import Store
+
+__all__ = ["Daemon", "backoff_delay", "build_trigger", "run_source"]
+
+log = logging.getLogger("deltawatch.scheduler")
+
+#: Consecutive failed runs after which a source backs off.
+FAILURES_BEFORE_BACKOFF = 3
+#: The longest a failing source is left alone between tries.
+MAX_BACKOFF = timedelta(days=1)
+#: A run that could not start on time may still start this late (then it is skipped).
+MISFIRE_GRACE = 600
+#: How long a stopping scheduler waits for its crawls to record themselves as interrupted.
+STOP_TIMEOUT = 60
+
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+
+
+def build_trigger(interval: str) -> BaseTrigger:
+    """A duration becomes an interval trigger, a crontab a cron trigger, both with jitter.
+
+    Jitter (a tenth of the interval, at most five minutes) keeps sources configured
+    alike from hitting the network in the same second.
+    """
+    parsed = parse_interval(interval)
+    if isinstance(parsed, timedelta):
+        jitter = int(min(parsed.total_seconds() / 10, 300))
+        return IntervalTrigger(seconds=parsed.total_seconds(), jitter=jitter or None, timezone=UTC)
+    return CronTrigger.from_crontab(parsed, timezone=UTC)
+
+
+def backoff_delay(interval: str, failures: int) -> timedelta | None:
+    """How long a source that failed ``failures`` runs in a row waits since its last run.
+
+    None below the threshold; then the interval doubled per extra failure, capped.
+    """
+    if failures < FAILURES_BEFORE_BACKOFF:
+        return None
+    parsed = parse_interval(interval)
+    base = parsed if isinstance(parsed, timedelta) else timedelta(hours=1)
+    return min(base * 2 ** (failures - FAILURES_BEFORE_BACKOFF + 1), MAX_BACKOFF)
+
+
+def run_source(name: str, sources_file: str, db_path: str) -> int:
+    """The job: one crawl of one source in a child process; returns its exit code.
+
+    Module-level with plain arguments, because the persistent job store records
+    the job by reference and arguments.
+    """
+    store = Store(db_path)
+    try:
+        row = store.db.execute(
+            "SELECT interval, consecutive_failures, last_run_at FROM sources WHERE name = ?",
+            [name],
+        ).fetchone()
+    finally:
+        store.close()
+    if row is not None and row[2]:
+        delay = backoff_delay(row[0], row[1] or 0)
+        last = datetime.fromisoformat(row[2])
+        if delay is not None and datetime.now(UTC) < last + delay:
+            log.warning(
+                "event=backoff source=%s failures=%s until=%s",
+                name, row[1], (last + delay).isoformat(),
+            )  # fmt: skip
+            return 0
+    cmd = [sys.executable, "-m", "deltawatch", "--db", db_path, "crawl", "--sources",
+           sources_file, "--source", name, "--trigger", "schedule", "--wait", "0"]  # fmt: skip
+    log.info("event=run_start source=%s", name)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with _children_lock:
+        _children.add(proc)
+    try:
+        _, err = proc.communicate()
+    finally:
+        with _children_lock:
+            _children.discard(proc)
+    last_line = err.decode("utf-8", "replace").strip().splitlines()[-1:] if err else []
+    log.info("event=run_end source=%s exit=%s %s", name, proc.returncode,
+             f"stderr_tail={last_line[0][:200]!r}" if last_line else "")  # fmt: skip
+    return proc.returncode
+
+
+class Daemon:
+    """``deltawatch schedule``: the scheduler with its job store, reconciled with the sources.
+
+    Args:
+        config: the validated sources file.
+        db_path: the store; also holds the job store.
+        max_parallel: crawls running at once (child processes).
+        job: the job function (tests pass a recording one).
+    """
+
+    def __init__(
+        self,
+        config: SourcesConfig,
+        db_path: str | Path,
+        *,
+        max_parallel: int = 2,
+        job: Callable[..., int] = run_source,
+    ) -> None:
+        self.config = config
+        self.db_path = str(Path(db_path).resolve())
+        self.job = job
+        Store(self.db_path).close()  # create and migrate before the job store touches the file
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{self.db_path}")},
+            executors={"default": ThreadPoolExecutor(max_workers=max_parallel)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+            timezone=UTC,
+        )
+        self.scheduler.add_listener(self._after_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        """Start paused, keep jobs whose source is unchanged, replace the others, resume."""
+        self.scheduler.start(paused=True)
+        wanted = {s.name: s for s in self.config.sources if s.enabled}
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted:
+                log.info("event=job_removed source=%s", job.id)
+                job.remove()
+        for source in wanted.values():
+            self._ensure_job(source)
+        store = Store(self.db_path)
+        try:
+            store.sync_sources(s.as_row() for s in self.config.sources)
+        finally:
+            store.close()
+        self._record_next_runs()
+        self.scheduler.resume()
+        log.info("event=scheduler_started sources=%s", len(wanted))
+
+    def _ensure_job(self, source: Source) -> None:
+        trigger = build_trigger(source.interval)
+        args = [source.name, str(Path(self.config.path).resolve()), self.db_path]
+        job = self.scheduler.get_job(source.name)
+        if job is not None and str(job.trigger) == str(trigger) and list(job.args) == args:
+            log.info("event=job_kept source=%s next_run=%s", source.name, job.next_run_time)
+            return
+        self.scheduler.add_job(
+            self.job, trigger, args=args, id=source.name, name=source.name, replace_existing=True
+        )
+        log.info("event=job_scheduled source=%s trigger=%s", source.name, trigger)
+
+    def _after_run(self, event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            log.error("event=job_error source=%s error=%r", event.job_id, event.exception)
+        self._record_next_runs()
+
+    def _record_next_runs(self) -> None:
+        store = Store(self.db_path)
+        try:
+            store.set_next_runs(
+                {
+                    job.id: job.next_run_time.astimezone(UTC).isoformat()
+                    if job.next_run_time
+                    else None
+                    for job in self.scheduler.get_jobs()
+                }
+            )
+        finally:
+            store.close()
+
+    def stop(self, *_: Any) -> None:
+        """Stop taking new runs; ask running crawls to stop (they record ``interrupted``)."""
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        log.warning("event=scheduler_stopping")
+        self.scheduler.shutdown(wait=False)
+        with _children_lock:
+            children = list(_children)
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def run_forever(self, signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> None:
+        """Foreground: start, then wait for a stop signal."""
+        for sig in signals:
+            signal.signal(sig, self.stop)
+        self.start()
+        self.stopped.wait()
+        log.warning("event=scheduler_stopped")
