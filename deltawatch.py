@@ -11,13 +11,17 @@ import functools
 import json
 import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+
+from pipelines.diff import EVENT_KINDS
 
 __all__ = ["cli"]
 
@@ -247,8 +251,11 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int) -> N
 
 @cli.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the store between runs of the demo.")
+@click.option("--port", default=8765, show_default=True,
+              help="Port for the demo site on 127.0.0.1 (0: any free port). Article URLs "
+                   "include it, so use the same port to re-run the demo into a kept store.")
 @pass_ctx
-def demo_cmd(ctx: Context, keep: bool) -> None:
+def demo_cmd(ctx: Context, keep: bool, port: int) -> None:
     """The whole pipeline offline: serve the bundled demo site on 127.0.0.1, crawl
     revision 1, switch to revision 2, crawl again, and print what changed.
 
@@ -263,7 +270,13 @@ def demo_cmd(ctx: Context, keep: bool) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(ctx.db + suffix).unlink(missing_ok=True)
     site = DEMO_DIR / "site"
-    with serve_site([site / "rev1"]) as server:
+    serving = ExitStack()
+    try:
+        server = serving.enter_context(serve_site([site / "rev1"], port=port))
+    except OSError as exc:
+        raise click.UsageError(f"cannot serve the demo site on 127.0.0.1:{port}: {exc.strerror}; "
+                               "try --port 0") from exc
+    with serving:
         config = demo_sources(server.base_url)
         err_console.print(f"serving the demo site at {server.base_url}")
 
@@ -273,9 +286,12 @@ def demo_cmd(ctx: Context, keep: bool) -> None:
                 server.layers = layers
                 err_console.print(f"[bold]revision {rev}[/bold]: crawling {len(config.sources)} "
                                   "sources")  # fmt: skip
+                # Revision 2 stands for "days later": every known article is due for a
+                # recheck, so the crawl refetches them all (conditional requests still apply).
                 reports.append(
                     await crawl(config.sources, db_path=ctx.db, trigger="demo",
-                                overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False})
+                                overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                                           "DELTAWATCH_REFETCH": True})
                 )  # fmt: skip
             return reports
 
@@ -287,10 +303,15 @@ def demo_cmd(ctx: Context, keep: bool) -> None:
     db = ctx.readonly()
     emit(queries.articles(db), as_json=False, title="articles",
          columns=("id", "source", "status", "lang", "versions", "title"))  # fmt: skip
-    rows = [r for r in queries.changes(db) if r["run_id"] == reports[-1].run_id]
-    emit(rows, as_json=False, title="change log of revision 2",
-         columns=("kind", "subject", "metric", "unit", "old_value", "new_value", "source",
-                  "prior_source"))  # fmt: skip
+    # Revision 2 against revision 1, and outlets against each other: everything but the
+    # first sightings of revision 1 (those are all "new"; `changes --kind new` lists them).
+    log = queries.changes(db)
+    rows = [r for r in log if r["kind"] != "new" or r["run_id"] == reports[-1].run_id]
+    emit(rows, as_json=False, title="change log: revision 2 against revision 1, and across outlets",
+         columns=("run_id", "kind", "subject", "metric", "unit", "old_value", "new_value",
+                  "source", "prior_source"))  # fmt: skip
+    counts = Counter(r["kind"] for r in log)
+    err_console.print("events: " + ", ".join(f"{counts[k]} {k}" for k in EVENT_KINDS))
     err_console.print(f"store: {ctx.db} — try: deltawatch --db {ctx.db} changes")
 
 
@@ -397,8 +418,7 @@ def claims_cmd(ctx: Context, subject: str | None, metric: str | None, key: str |
 
 @cli.command("changes")
 @click.option("--since", help="Only events at or after this ISO time, e.g. 2026-11-01.")
-@click.option("--kind", type=click.Choice(["new", "corroborated", "conflict", "changed",
-                                           "removed"]))  # fmt: skip
+@click.option("--kind", type=click.Choice(EVENT_KINDS))
 @click.option("--source", help="Only events from this source.")
 @output_options
 @pass_ctx
@@ -428,8 +448,94 @@ def history_cmd(ctx: Context, key: str, as_json: bool) -> None:
     from storage import queries
 
     emit(queries.history(ctx.readonly(), key), as_json=as_json, title=key,
-         columns=("reported_at", "source", "value", "unit", "approx", "version", "current",
+         columns=("reported_at", "source", "value", "unit", "approx", "conflict", "version", "current",
                   "article_url"))  # fmt: skip
+
+
+@cli.command("diff")
+@click.argument("article_id", type=int)
+@click.option("--from", "from_n", type=int, help="Older version number (default: the one before --to).")
+@click.option("--to", "to_n", type=int, help="Newer version number (default: the latest).")
+@click.option("--context", default=1, show_default=True, help="Unchanged lines around changes.")
+@output_options
+@pass_ctx
+def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None, context: int,
+             as_json: bool) -> None:  # fmt: skip
+    """A readable text diff between two versions of an article, changed figures highlighted.
+
+    Versions are numbered 1, 2, ... as `deltawatch articles` counts them.
+
+    Example: deltawatch diff 5 --from 1 --to 2
+    """
+    from pipelines.revisions import compare_versions
+    from storage import queries
+
+    db = ctx.readonly()
+    found = queries.article(db, article_id)
+    if found is None:
+        raise click.UsageError(f"no article {article_id}; see `deltawatch articles`")
+    numbers = [v["n"] for v in queries.versions(db, article_id)]
+    if len(numbers) < 2 and from_n is None:
+        raise click.UsageError(f"article {article_id} has {len(numbers)} version(s): nothing to diff")
+    to_n = to_n or numbers[-1]
+    from_n = from_n or max((n for n in numbers if n < to_n), default=numbers[0])
+    old, new = queries.version(db, article_id, from_n), queries.version(db, article_id, to_n)
+    for n, v in ((from_n, old), (to_n, new)):
+        if v is None:
+            raise click.UsageError(f"article {article_id} has no version {n} (it has {numbers})")
+    assert old is not None and new is not None
+    result = compare_versions(old["text"], old["claims"], new["text"], new["claims"],
+                              context=context)  # fmt: skip
+    if as_json:
+        payload = {"article_id": article_id, "url": found["url"], "from": from_n, "to": to_n,
+                   **result.as_dict()}  # fmt: skip
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    from rich.text import Text
+
+    console = Console()
+    console.print(f"[bold]{found['title'] or found['url']}[/bold]\n{found['url']}")
+    console.print(f"[red]--- version {from_n}  {old['fetched_at']}[/red]")
+    console.print(f"[green]+++ version {to_n}  {new['fetched_at']}[/green]")
+    styles = {"-": "red", "+": "green", "@": "cyan", " ": "dim"}
+    for line in result.lines:
+        text = Text(f"{line.op} {line.text}" if line.op != "@" else line.text,
+                    style=styles[line.op])  # fmt: skip
+        for start, end in line.marks:
+            text.stylize("bold reverse", start + 2, end + 2)
+        console.print(text, highlight=False)
+    emit([{"key": f.key, "old": f.old, "new": f.new, "unit": f.unit} for f in result.figures],
+         as_json=False, title="figures that changed", columns=("key", "old", "new", "unit"))  # fmt: skip
+
+
+@cli.command("reprocess")
+@click.option("--since", help="Only versions fetched at or after this ISO time.")
+@pass_ctx
+def reprocess_cmd(ctx: Context, since: str | None) -> None:
+    """Re-run extraction and figures over the stored raw pages (no network).
+
+    Use it after the extractors improve: each version's text and figures are recomputed
+    and become the new baseline. No change-log events are written for what the better
+    extractor finds; the improvement is not news.
+
+    Example: deltawatch reprocess --since 2026-11-01
+    """
+    from pipelines.ingest import PIPELINE_VERSION, reprocess
+    from storage.store import Store
+
+    store = Store(ctx.db)
+    try:
+        report = reprocess(store, since=since)
+    finally:
+        store.close()
+    err_console.print(
+        f"reprocessed {report.versions} version(s) with {PIPELINE_VERSION}: "
+        f"{report.text_changed} text(s) changed, figures {report.claims_before} -> "
+        f"{report.claims_after}"
+    )
+    for version_id, reason in report.failed:
+        err_console.print(f"[red]version {version_id}[/red]: {reason} (kept as it was)")
+    sys.exit(1 if report.failed else 0)
 
 
 @cli.command("sql")

@@ -15,7 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Prior", "agrees", "diff_version", "metric_similarity"]
+__all__ = ["EVENT_KINDS", "Prior", "agrees", "diff_version", "metric_similarity"]
+
+#: The event kinds of the change log (DESIGN.md), in the order people read them.
+EVENT_KINDS = ("new", "corroborated", "conflict", "changed", "removed")
 
 #: Relative tolerance for two "exact" figures to agree (rounding: 3.2 vs 3.21).
 EXACT_TOLERANCE = 0.005
@@ -49,14 +52,18 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
 
     "over 400" agrees with 400 and with 430; "nearly 50%" with 48% and 50%;
     "about 1,000" with anything within 10%. Two exact values must be equal up
-    to rounding.
+    to rounding, and so must two bounds of the same direction: "over 1,200" and
+    "over 1,500" are compatible in logic, but they are different reports of the
+    figure, which is what the change log is for.
     """
     if a == b:
         return True
     if max(abs(a), abs(b)) == 0:
         return False
-    loose = {a_approx, b_approx} & {"about", "nearly", "range"}
     rel = abs(a - b) / max(abs(a), abs(b))
+    if a_approx == b_approx and a_approx in ("over", "under"):
+        return rel <= EXACT_TOLERANCE
+    loose = {a_approx, b_approx} & {"about", "nearly", "range"}
     if loose and rel <= LOOSE_TOLERANCE:
         return True
     if "over" in (a_approx, b_approx):
@@ -72,9 +79,24 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
     return rel <= EXACT_TOLERANCE
 
 
+#: Words that say nothing about what is measured; left out of the fuzzy comparison.
+_FILLER = frozenset({
+    "a", "an", "the", "of", "in", "on", "for", "at", "to", "by", "and", "or", "s", "its",
+    "their", "china", "chinese", "city", "number", "total", "amount",
+})  # fmt: skip
+
+
+def _content_words(metric: str) -> set[str]:
+    return {w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER}
+
+
 def metric_similarity(a: str, b: str) -> float:
-    """Word overlap of two metric names (Jaccard), for the conservative fuzzy match."""
-    wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
+    """Overlap (Jaccard) of the content words of two metric names, for the fuzzy match.
+
+    Filler words are left out first, or "share of China's advanced chip output" and
+    "share of China's output value" would look alike for their "of China's".
+    """
+    wa, wb = _content_words(a), _content_words(b)
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / len(wa | wb)

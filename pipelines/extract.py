@@ -10,6 +10,7 @@ CJK character carries about as much as an English word).
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from functools import cache
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import charset_normalizer
 import trafilatura
 from trafilatura.settings import use_config
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from pipelines.clean import clean_text
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 #: Bump when extraction or cleaning changes what text a page gives (``reprocess`` records it).
-EXTRACT_VERSION = "extract-1"
+EXTRACT_VERSION = "extract-2"  # 2: Latin-1 headers over GBK/Big5/UTF-8 bytes
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -61,13 +62,48 @@ def _sniff(body: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
+#: Single-byte Western encodings: they decode any bytes without an error, so a wrong
+#: declaration of one (Tomcat's and old Apache's ISO-8859-1 default) never shows up as
+#: replacement characters, only as mojibake.
+_LATIN = frozenset({"ascii", "iso8859-1", "cp1252"})
+#: Multi-byte encodings worth preferring over such a declaration.
+_MULTIBYTE = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950",
+                        "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"})  # fmt: skip
+
+
+def _codec(name: str | None) -> str | None:
+    try:
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
+
+
+def _multibyte_instead(body: bytes) -> tuple[str, str] | None:
+    """The page's own ``<meta>`` charset, else a sniffed encoding, when it is multi-byte
+    and decodes the body without a single error."""
+    for candidate in (html_body_declared_encoding(body), _sniff(body)):
+        if _codec(candidate) in _MULTIBYTE:
+            try:
+                return candidate, body.decode(candidate)  # type: ignore[arg-type]
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return None
+
+
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Bytes to text; returns ``(encoding, text)``.
 
     If the declared encoding produces replacement characters in more than
     0.5% of the text, the declaration is wrong and the bytes are sniffed.
+    A Latin-1/cp1252 declaration over non-ASCII bytes yields no replacement
+    characters at all, so it is checked against the page's ``<meta>`` and the
+    sniffer instead: a multi-byte encoding that decodes cleanly wins.
     """
     encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_sniff)
+    if _codec(encoding) in _LATIN and not body.isascii():
+        better = _multibyte_instead(body)
+        if better is not None:
+            return better
     bad = text.count("\ufffd")
     if bad and bad > len(text) / 200:
         sniffed = _sniff(body)
@@ -156,6 +192,10 @@ def _finish(
     min_chars: int = 0,
 ) -> Article:
     text, removed = clean_text(raw_text)
+    if not text:
+        # Everything trafilatura found was spam or boilerplate: a failure to report,
+        # not an empty version to store.
+        raise ExtractionError("no main text left after removing boilerplate and spam")
     if title:
         title, _ = clean_text(title)
     if len(text) < min_chars:

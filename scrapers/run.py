@@ -41,7 +41,8 @@ REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: At most this many due rechecks per source and run, most overdue first.
 RECHECK_BUDGET = 200
 COUNTS = ("pages", "new_article", "new_version", "unchanged", "seen_before", "skipped",
-          "suspect", "not_modified", "not_due", "retired", "fetch_errors", "claims", "events")  # fmt: skip
+          "suspect", "not_modified", "not_due", "retired", "robots_blocked", "fetch_errors", "claims",
+          "events")  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -38,7 +38,18 @@ BASE: dict[str, Any] = {
     "TELNETCONSOLE_ENABLED": False,
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": False,
-    "DOWNLOADER_MIDDLEWARES": {"scrapers.middlewares.CrawlDelayMiddleware": 110},
+    "DELTAWATCH_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled after
+    "DELTAWATCH_RETRY_AFTER_MAX": 60.0,  # a longer Retry-After waits for the next run
+    # Only http and https are ever fetched, whatever a feed, sitemap or redirect says.
+    "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+        "scrapers.middlewares.ReportingOffsiteMiddleware": 50,
+        "scrapers.middlewares.CrawlDelayMiddleware": 110,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "scrapers.middlewares.RetryAfterMiddleware": 550,
+        "scrapers.middlewares.RedirectGuardMiddleware": 610,  # before RedirectMiddleware (600)
+    },
     "ITEM_PIPELINES": {"pipelines.scrapy_pipeline.StorePipeline": 500},
     "DELTAWATCH_MAX_ARTICLES": 2000,  # per source and run: newest first
 }

@@ -7,16 +7,32 @@ queries of ``deltawatch serve``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlite_utils
 
 __all__ = [
+    "EXPORT_SQL",
+    "FIGURES_SQL",
+    "FIGURE_HISTORY_SQL",
+    "LATEST_CHANGES_SQL",
+    "MOST_REVISED_SQL",
+    "OPEN_CONFLICTS_SQL",
+    "SOURCE_HEALTH_SQL",
     "articles",
     "changes",
     "claims",
+    "export_rows",
+    "figure_events",
+    "figure_history",
+    "figures",
     "history",
+    "latest_changes",
+    "most_revised",
+    "open_conflicts",
     "run_errors",
+    "source_health",
     "sources",
     "sql",
 ]
@@ -130,11 +146,16 @@ def changes(
 
 
 def history(db: sqlite_utils.Database, key: str) -> list[Row]:
-    """Every value reported for one figure, over time, by source (all versions)."""
+    """Every value reported for one figure, over time, by source (all versions).
+
+    ``conflict`` is 1 when the diff logged a conflict involving this very report.
+    """
     return list(
         db.query(
             "SELECT c.reported_at, c.source, c.value, c.unit, c.approx, c.period, v.n AS version,"
-            " a.url AS article_url, a.current_version_id = c.version_id AS current, c.sentence"
+            " a.url AS article_url, a.current_version_id = c.version_id AS current,"
+            " EXISTS (SELECT 1 FROM claim_events e WHERE e.key = c.key AND e.kind = 'conflict'"
+            "   AND (e.claim_id = c.id OR e.prior_claim_id = c.id)) AS conflict, c.sentence"
             " FROM claims c JOIN article_versions v ON v.id = c.version_id"
             " JOIN articles a ON a.id = c.article_id"
             " WHERE c.key = ? ORDER BY c.reported_at, c.id",
@@ -159,3 +180,244 @@ def sql(db: sqlite_utils.Database, query: str, params: list[Any] | None = None) 
         return []
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# -- browsing and sharing (deltawatch serve, export, history --plot) ---------------------
+#
+# The canned queries of ``deltawatch serve`` are these strings: Datasette runs them as they
+# are, with ``:named`` parameters (blank means "any"), and the functions below run the same
+# text, so the CLI, the exports and the browser never disagree about what a query means.
+
+#: The change log, newest first; ``:kind`` and ``:since`` filter when not blank.
+LATEST_CHANGES_SQL = """
+SELECT e.at, e.kind, e.key, e.subject, e.metric, e.old_value, e.new_value, e.unit,
+  e.source, e.prior_source, e.version_id, e.article_url, e.prior_version_id,
+  e.prior_article_url, e.sentence
+FROM claim_events e
+WHERE (:kind = '' OR e.kind = :kind) AND (:since = '' OR e.at >= :since)
+ORDER BY e.at DESC, e.id DESC
+LIMIT 500
+""".strip()
+
+#: Figures that two sources currently report with different values. "Currently" means the
+#: current version of each article, so a revision that brings a source in line closes it.
+OPEN_CONFLICTS_SQL = """
+WITH current AS (
+  SELECT DISTINCT c.key, c.subject, c.metric, c.unit, c.source, c.value, c.reported_at
+  FROM claims c
+  JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
+),
+disputed AS (
+  SELECT DISTINCT x.key FROM current x
+  JOIN current y ON y.key = x.key AND y.source > x.source AND y.value <> x.value
+)
+SELECT r.key, r.subject, r.metric, r.unit,
+  count(DISTINCT r.source) AS sources,
+  count(DISTINCT r.value) AS values_reported,
+  group_concat(r.source || ': ' || CASE WHEN r.value = CAST(r.value AS INTEGER)
+    THEN CAST(CAST(r.value AS INTEGER) AS TEXT) ELSE CAST(r.value AS TEXT) END, '; ') AS reports,
+  min(r.value) AS lowest, max(r.value) AS highest,
+  max(r.reported_at) AS last_reported_at,
+  (SELECT max(e.at) FROM claim_events e WHERE e.key = r.key AND e.kind = 'conflict')
+    AS last_conflict_at
+FROM (
+  SELECT DISTINCT key, subject, metric, unit, source, value, max(reported_at) AS reported_at
+  FROM current WHERE key IN (SELECT key FROM disputed)
+  GROUP BY key, source, value ORDER BY key, value, source
+) r
+GROUP BY r.key
+ORDER BY last_reported_at DESC, r.key
+""".strip()
+
+#: Every value reported for one figure (``:key``), over time, by source, all versions.
+FIGURE_HISTORY_SQL = """
+SELECT c.reported_at, c.source, c.value, c.unit, c.approx, c.period, v.n AS version,
+  a.current_version_id = c.version_id AS current, c.version_id, a.url AS article_url,
+  c.sentence
+FROM claims c
+JOIN article_versions v ON v.id = c.version_id
+JOIN articles a ON a.id = c.article_id
+WHERE c.key = :key
+ORDER BY c.reported_at, c.id
+""".strip()
+
+#: Every figure's key with how many sources and values the current versions report.
+FIGURES_SQL = """
+SELECT c.key, c.subject, c.metric, c.unit,
+  count(DISTINCT c.source) AS sources,
+  count(DISTINCT c.value) AS values_reported,
+  count(*) AS reports,
+  max(c.reported_at) AS last_reported_at
+FROM claims c
+JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
+WHERE (:subject = '' OR c.subject = :subject COLLATE NOCASE)
+GROUP BY c.key
+ORDER BY sources DESC, values_reported DESC, last_reported_at DESC, c.key
+""".strip()
+
+#: Each source's health: failing sources first.
+SOURCE_HEALTH_SQL = """
+SELECT s.name, s.kind, s.enabled, s.interval, s.consecutive_failures, s.last_error,
+  s.last_run_at, s.last_success_at, s.next_run_at,
+  (SELECT count(*) FROM articles a WHERE a.source = s.name AND a.status = 'active')
+    AS articles,
+  (SELECT count(*) FROM articles a WHERE a.source = s.name AND a.status = 'skipped')
+    AS skipped,
+  (SELECT count(*) FROM fetch_errors f WHERE f.source = s.name) AS fetch_errors,
+  (SELECT count(*) FROM claim_events e WHERE e.source = s.name) AS events,
+  (SELECT max(e.at) FROM claim_events e WHERE e.source = s.name) AS last_event_at
+FROM sources s
+ORDER BY s.consecutive_failures DESC, s.name
+""".strip()
+
+#: Articles with the most stored versions, and how many figure changes the revisions made.
+MOST_REVISED_SQL = """
+SELECT a.id AS article_id, a.title, a.source, a.version_count AS versions,
+  (SELECT count(*) FROM claim_events e
+    WHERE e.article_id = a.id AND e.kind IN ('changed', 'removed')) AS figure_changes,
+  a.current_version_id, a.first_seen_at, a.last_changed_at, a.url
+FROM articles a
+WHERE a.version_count > 0
+ORDER BY a.version_count DESC, figure_changes DESC, a.last_changed_at DESC
+LIMIT 100
+""".strip()
+
+#: The events of one figure, oldest first (marks on its chart).
+FIGURE_EVENTS_SQL = """
+SELECT e.at, e.kind, e.source, e.prior_source, e.old_value, e.new_value
+FROM claim_events e
+WHERE e.key = :key
+ORDER BY e.at, e.id
+""".strip()
+
+#: What ``deltawatch export`` can write; each takes ``:since`` (blank means everything).
+EXPORT_SQL = {
+    "changes": """
+SELECT e.id, e.at, e.kind, e.key, e.subject, e.metric, e.unit, e.period,
+  e.old_value, e.new_value, e.source, e.article_url, e.version_id,
+  e.prior_source, e.prior_article_url, e.prior_version_id, e.match, e.run_id, e.sentence
+FROM claim_events e
+WHERE (:since = '' OR e.at >= :since)
+ORDER BY e.at DESC, e.id DESC
+""".strip(),
+    "claims": """
+SELECT c.id, c.reported_at, c.key, c.subject, c.metric, c.value, c.unit, c.approx,
+  c.period, c.source, a.url AS article_url, c.article_id, c.version_id,
+  a.current_version_id = c.version_id AS current, c.lang, c.sentence
+FROM claims c
+JOIN articles a ON a.id = c.article_id
+WHERE (:since = '' OR c.reported_at >= :since)
+ORDER BY c.reported_at DESC, c.id DESC
+""".strip(),
+    "articles": """
+SELECT a.id, a.source, a.status, a.lang, a.title, a.url, a.published, a.first_seen_at,
+  a.last_seen_at, a.last_changed_at, a.version_count AS versions, a.current_version_id,
+  a.duplicate_of, a.skip_reason,
+  (SELECT count(*) FROM claims c WHERE c.version_id = a.current_version_id) AS claims
+FROM articles a
+WHERE (:since = '' OR a.first_seen_at >= :since OR a.last_changed_at >= :since)
+ORDER BY a.first_seen_at DESC, a.id DESC
+""".strip(),
+}
+
+
+def _named(
+    db: sqlite_utils.Database, query: str, params: dict[str, Any]
+) -> tuple[list[str], Iterator[Row]]:
+    """Column names (known even when no row matches) and a lazy stream of rows."""
+    cursor = db.execute(query, params)
+    names = [d[0] for d in cursor.description]
+    return names, (dict(zip(names, row, strict=True)) for row in cursor)
+
+
+def latest_changes(
+    db: sqlite_utils.Database, *, kind: str | None = None, since: str | None = None
+) -> list[Row]:
+    """The change log as the ``latest_changes`` canned query shows it."""
+    return list(_named(db, LATEST_CHANGES_SQL, {"kind": kind or "", "since": since or ""})[1])
+
+
+def open_conflicts(db: sqlite_utils.Database) -> list[Row]:
+    """Figures whose current reports disagree between sources, latest first."""
+    return list(_named(db, OPEN_CONFLICTS_SQL, {})[1])
+
+
+def figures(db: sqlite_utils.Database, *, subject: str | None = None) -> list[Row]:
+    """Every figure's key with its number of sources and values (most disputed first)."""
+    return list(_named(db, FIGURES_SQL, {"subject": subject or ""})[1])
+
+
+def figure_history(db: sqlite_utils.Database, key: str) -> list[Row]:
+    """A figure's reports over time with the version each came from (chart and canned query)."""
+    return list(_named(db, FIGURE_HISTORY_SQL, {"key": key})[1])
+
+
+def figure_events(db: sqlite_utils.Database, key: str) -> list[Row]:
+    """A figure's claim events, oldest first: the conflicts and changes its chart marks."""
+    return list(_named(db, FIGURE_EVENTS_SQL, {"key": key})[1])
+
+
+def source_health(db: sqlite_utils.Database) -> list[Row]:
+    """Each source's health, failing sources first (the ``source_health`` canned query)."""
+    return list(_named(db, SOURCE_HEALTH_SQL, {})[1])
+
+
+def most_revised(db: sqlite_utils.Database) -> list[Row]:
+    """Articles with the most versions (the ``most_revised_articles`` canned query)."""
+    return list(_named(db, MOST_REVISED_SQL, {})[1])
+
+
+def export_rows(
+    db: sqlite_utils.Database, what: str, *, since: str | None = None, limit: int | None = None
+) -> tuple[list[str], Iterator[Row]]:
+    """The columns and a stream of rows of one export, newest first.
+
+    Streaming keeps memory flat on a large store; the columns come from the statement,
+    so an export that matches nothing still writes a CSV header.
+    """
+    if what not in EXPORT_SQL:
+        raise ValueError(f"cannot export {what!r}: choose one of {', '.join(EXPORT_SQL)}")
+    query = EXPORT_SQL[what]
+    params: dict[str, Any] = {"since": since or ""}
+    if limit is not None:
+        query += " LIMIT :limit"
+        params["limit"] = limit
+    return _named(db, query, params)
+
+
+def article(db: sqlite_utils.Database, article_id: int) -> Row | None:
+    rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+    return rows[0] if rows else None
+
+
+def versions(db: sqlite_utils.Database, article_id: int) -> list[Row]:
+    """An article's versions in order, without their text."""
+    return list(
+        db.query(
+            "SELECT id, n, fetched_at, run_id, url, title, chars, suspect, extractor_version"
+            " FROM article_versions WHERE article_id = ? ORDER BY n",
+            [article_id],
+        )
+    )
+
+
+def version(db: sqlite_utils.Database, article_id: int, n: int) -> Row | None:
+    """One version with its text and its figures (``claims``: a list, in text order)."""
+    rows = list(
+        db.query(
+            "SELECT id, n, fetched_at, title, text FROM article_versions"
+            " WHERE article_id = ? AND n = ?",
+            [article_id, n],
+        )
+    )
+    if not rows:
+        return None
+    found = rows[0]
+    found["claims"] = list(
+        db.query(
+            "SELECT key, subject, metric, unit, value, approx, period, start, \"end\", sentence"
+            " FROM claims WHERE version_id = ? ORDER BY start",
+            [found["id"]],
+        )
+    )
+    return found

@@ -335,9 +335,14 @@ class Store:
         article_id: int,
         source: str,
         claims: Iterable[Mapping[str, Any]],
+        reported_at: str | None = None,
     ) -> list[int]:
-        """Store the figures of one version; returns their ids in the same order."""
-        now = self.now()
+        """Store the figures of one version; returns their ids in the same order.
+
+        ``reported_at`` defaults to now; reprocess passes the version's fetch time, so a
+        figure keeps the date it was reported, not the date the extractor improved.
+        """
+        now = reported_at or self.now()
         ids = []
         table = self.db["claims"]
         for claim in claims:
@@ -371,6 +376,35 @@ class Store:
         if rows:
             self.db["claim_events"].insert_all(rows)
         return len(rows)
+
+    def versions_to_reprocess(self, *, since: str | None = None) -> Iterator[dict[str, Any]]:
+        """Stored versions with their raw page, oldest first, one at a time (flat memory)."""
+        where, params = ("WHERE fetched_at >= ?", [since]) if since else ("", [])
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT id FROM article_versions {where} ORDER BY id", params
+            ).fetchall()
+        ]
+        for version_id in ids:
+            yield from self.db.query(
+                "SELECT v.id, v.article_id, v.n, v.url AS fetched_url, v.http_status, v.raw,"
+                " v.content_type, v.fetched_at, v.content_hash, v.suspect, a.url, a.source"
+                " FROM article_versions v JOIN articles a ON a.id = v.article_id WHERE v.id = ?",
+                [version_id],
+            )
+
+    def hash_taken(self, article_id: int, content_hash: str, *, other_than: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM article_versions WHERE article_id = ? AND content_hash = ? AND id != ?",
+            [article_id, content_hash, other_than],
+        ).fetchone()
+        return row is not None
+
+    def count_claims_of_version(self, version_id: int) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM claims WHERE version_id = ?", [version_id]
+        ).fetchone()[0]
 
     def delete_claims_of_version(self, version_id: int) -> None:
         """Used by reprocess: a version's figures are recomputed from its raw page."""
@@ -536,6 +570,34 @@ class Store:
     def release_lock(self, name: str, *, pid: int) -> None:
         with self.transaction():
             self.db.execute("DELETE FROM locks WHERE name = ? AND pid = ?", [name, pid])
+
+    # -- runs queued through Redis (issue 8): counted by the writer as items arrive ----
+
+    def bump_run_counts(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Add to a run's counts (the Redis writer counts each item as it ingests it)."""
+        counts = {k: v for k, v in counts.items() if v}
+        if not counts:
+            return
+        sets = ", ".join(f"{k} = coalesce({k}, 0) + ?" for k in counts)
+        with self.transaction():
+            self.db.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*counts.values(), run_id])
+
+    def open_runs(self, *, trigger_suffix: str) -> list[dict[str, Any]]:
+        """Unfinished runs whose trigger ends with ``trigger_suffix``, with their sources."""
+        rows = self.db.query(
+            "SELECT id, sources FROM runs WHERE status = 'running' AND trigger LIKE ? ORDER BY id",
+            [f"%{trigger_suffix}"],
+        )
+        return [{"id": r["id"], "sources": json.loads(r["sources"] or "[]")} for r in rows]
+
+    def run_errors(self, run_id: int) -> list[dict[str, Any]]:
+        """A run's failed URLs, in the order they were recorded."""
+        return list(
+            self.db.query(
+                "SELECT source, url, reason, status FROM fetch_errors WHERE run_id = ? ORDER BY id",
+                [run_id],
+            )
+        )
 
     def set_next_runs(self, next_runs: Mapping[str, str | None]) -> None:
         """The scheduler's next run time of each source, for ``deltawatch sources``."""

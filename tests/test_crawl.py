@@ -122,7 +122,10 @@ def test_failures_are_recorded_and_the_run_goes_on(
     assert result.returncode == 1
     errors = dict(rows(db_path, "SELECT source, reason FROM fetch_errors"))
     assert errors["gone"] == "HTTP 404"
-    assert errors["secret"] == "robots.txt disallows this URL"
+    # robots.txt is obeyed: politeness, not a failure; the run's stats count it.
+    assert "secret" not in errors
+    [(stats,)] = rows(db_path, "SELECT stats FROM runs")
+    assert json.loads(stats)["secret"]["counts"]["robots_blocked"] == 1
     assert errors["broken-feed"].startswith(("malformed feed", "feed has no entries"))
     assert "gone" in result.stderr and "HTTP 404" in result.stderr
     assert rows(db_path, "SELECT count(*) FROM articles WHERE status = 'active'") == [(4,)]

@@ -61,6 +61,7 @@ _NOUN_RUN: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}")
 _NOUN_END: Final = re.compile(r"[的和与及在是为将已从到对等中都也而并]")
 _SHARE_TARGET: Final = re.compile(r"占(?P<target>[^，。；、]{0,24}?)(?:的|总[数量额]的?)?$")
 _OF_WHICH: Final = re.compile(r"(?:其中|当中|之中)")
+_LONGEST_NUMERAL: Final = 16
 _GENERIC: Final = frozenset({"share", "growth", "rank"})
 _RUN_STOP: Final = frozenset("的和与及在是为将已从到对等中都也而并其占较比了")
 _REDUNDANT: Final = re.compile(
@@ -95,6 +96,14 @@ class _Reader:
         self.text = text
         self.lexicon = lexicon
         self.out: list[Mention] = []
+        self._terms: list[tuple[int, int, Metric]] | None = None
+
+    @property
+    def terms(self) -> list[tuple[int, int, Metric]]:
+        """Lexicon terms of the sentence, found once (not once per figure)."""
+        if self._terms is None:
+            self._terms = self.lexicon.find_zh(self.text)
+        return self._terms
 
     def run(self) -> list[Mention]:
         for match in _NUMBER.finditer(self.text):
@@ -153,6 +162,8 @@ class _Reader:
         return _chinese_value(raw)
 
     def _cn_numeral(self, start: int, raw: str) -> Mention | None:
+        if len(raw) > _LONGEST_NUMERAL:
+            return None  # no quantity is written with this many numeral characters
         # Trim trailing magnitude characters that belong to a unit ("万元", "亿元").
         for cut in range(len(raw), 0, -1):
             head = raw[:cut]
@@ -296,7 +307,9 @@ class _Reader:
     def _left_metric(self, mention: Mention, unit: str) -> bool | None:
         lo = self._clause_start(mention.start)
         best: tuple[int, Metric, int, int] | None = None
-        for start, end, metric in self.lexicon.find_zh(self.text[lo : mention.start]):
+        for start, end, metric in self.terms:
+            if start < lo or end > mention.start:
+                continue
             fits = unit_allows(metric, unit) or unit in metric.default_for
             if unit == "rank":
                 fits = True  # 独角兽企业数量位列第三: the rank of the unicorn count
@@ -304,8 +317,8 @@ class _Reader:
                 fits = fits and is_money(unit)
             if not fits:
                 continue
-            if best is None or end >= best[3] - lo:
-                best = (0, metric, lo + start, lo + end)
+            if best is None or end >= best[3]:
+                best = (0, metric, start, end)
         if best is not None and best[1].name in _GENERIC:
             run = self._run_before(best[2], lo)
             if run:
@@ -387,8 +400,9 @@ class _Reader:
         return False
 
     def _previous_metric(self, lo: int, hi: int) -> str | None:
-        found = self.lexicon.find_zh(self.text[:hi])
-        for _start, _end, metric in reversed(found):
+        for _start, end, metric in reversed(self.terms):
+            if end > hi:
+                continue
             if metric.name != "share":
                 return metric.name
         return None

@@ -424,7 +424,7 @@ def _of_target(text: str, pos: int) -> tuple[list[str], int, int] | None:
 
 
 def _lexicon_near(
-    lexicon: MetricLexicon, text: str, lo: int, hi: int, unit: str, anchor: int
+    terms: Sequence[tuple[int, int, Metric]], lo: int, hi: int, unit: str, anchor: int
 ) -> tuple[Metric, int, int] | None:
     """The lexicon metric in ``text[lo:hi]`` closest to ``anchor`` that fits ``unit``.
 
@@ -432,12 +432,14 @@ def _lexicon_near(
     units is too vague to be picked up from a distance.
     """
     best: tuple[int, Metric, int, int] | None = None
-    for start, end, metric in lexicon.find_en(text[lo:hi]):
+    for start, end, metric in terms:
+        if start < lo or end > hi:
+            continue
         if not metric.units or not (unit_allows(metric, unit) or unit in metric.default_for):
             continue
-        distance = min(abs(lo + start - anchor), abs(lo + end - anchor))
+        distance = min(abs(start - anchor), abs(end - anchor))
         if best is None or distance < best[0]:
-            best = (distance, metric, lo + start, lo + end)
+            best = (distance, metric, start, end)
     return None if best is None else best[1:]
 
 
@@ -512,6 +514,14 @@ class _Reader:
         self.text = text
         self.lexicon = lexicon
         self.out: list[Mention] = []
+        self._terms: list[tuple[int, int, Metric]] | None = None
+
+    @property
+    def terms(self) -> list[tuple[int, int, Metric]]:
+        """Lexicon terms of the sentence, found once (not once per figure)."""
+        if self._terms is None:
+            self._terms = self.lexicon.find_en(self.text)
+        return self._terms
 
     def run(self) -> list[Mention]:
         skip_to = 0
@@ -620,7 +630,7 @@ class _Reader:
         return mention
 
     def _rank_metric(self, mention: Mention) -> None:
-        found = _lexicon_near(self.lexicon, self.text, 0, len(self.text), "rank", mention.start)
+        found = _lexicon_near(self.terms, 0, len(self.text), "rank", mention.start)
         if found is not None:
             mention.metric, mention.metric_span = found[0].name, (found[1], found[2])
         else:
@@ -804,7 +814,7 @@ class _Reader:
         if label is not None:
             return label
         lo, hi = _clause_bounds(self.text, mention.start, mention.end)
-        found = _lexicon_near(self.lexicon, self.text, lo, hi, unit, mention.start)
+        found = _lexicon_near(self.terms, lo, hi, unit, mention.start)
         if found is None:
             return None
         metric, start, end = found

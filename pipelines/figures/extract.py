@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 #: Longest stretch handed to the finders at once; longer sentences are cut at spaces.
 MAX_WINDOW: Final = 1200
+#: How many earlier entities or figures a reference may reach back to.
+LOOK_BACK: Final = 200
 #: Figures whose value is this large are digit runs (IDs), not quantities.
 MAX_VALUE: Final = 1e16
 
@@ -58,9 +61,11 @@ class _Context:
     """Per-text state: the lexicons, entity mentions and the subject carried between sentences."""
 
     text: str
+    original: str
     gazetteer: Gazetteer
     lexicon: MetricLexicon
     entities: list[tuple[int, int, Entity]]
+    starts: list[int]
     main: Entity | None
     published: dt.date | None
     lang_hint: str | None
@@ -107,13 +112,13 @@ def _fallback_metric(unit: str) -> str:
     return unit
 
 
-def _inherit_source(done: Sequence[Mention], mention: Mention) -> int | None:
+def _inherit_source(done: Sequence[Mention], upto: int, mention: Mention) -> int | None:
     """Which earlier figure of the sentence an elided metric comes from.
 
     "surpassing Shenzhen's 38" and "against 22% for Shenzhen" repeat the previous figure of
     the same unit; a rank ("placing the city 2nd") ranks the figure before it.
     """
-    for index in range(len(done) - 1, -1, -1):
+    for index in range(upto - 1, max(-1, upto - 1 - LOOK_BACK), -1):
         other = done[index]
         if mention.unit == "rank":
             if other.unit != "rank":
@@ -126,17 +131,23 @@ def _inherit_source(done: Sequence[Mention], mention: Mention) -> int | None:
 def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
     text = ctx.text
     raw = text[sentence.start : sentence.end]
-    lang = detect_lang(raw, ctx.lang_hint)
+    lang = detect_lang(raw[:MAX_WINDOW], ctx.lang_hint)
+    windows = _windows(sentence, text)
+    # The context shown with a claim is the caller's sentence, or the window of an endless one.
+    shown = ctx.original[sentence.start : sentence.end] if len(windows) == 1 else None
     claims: list[Claim] = []
-    for lo, hi in _windows(sentence, text):
+    for lo, hi in windows:
         chunk = text[lo:hi]
-        local = [(s - lo, e - lo, ent) for s, e, ent in ctx.entities if lo <= s and e <= hi]
-        previous_entities = [e for e in ctx.entities if e[1] <= lo]
+        context = shown if shown is not None else ctx.original[lo:hi]
+        first = bisect_left(ctx.starts, lo)
+        last = bisect_left(ctx.starts, hi)
+        local = [(s - lo, e - lo, ent) for s, e, ent in ctx.entities[first:last] if e <= hi]
+        previous_entities = ctx.entities[max(0, first - LOOK_BACK) : first]
         candidates = [Candidate(s, e, ent) for s, e, ent in local]
         candidates += anaphors(chunk, lang, previous_entities, ctx.main, lo)
         candidates.sort(key=lambda c: c.start)
         carry = ctx.last_subject if starts_with_pronoun(chunk) else None
-        found = _window_claims(ctx, chunk, lo, lang, local, candidates, carry)
+        found = _window_claims(ctx, chunk, context, lo, lang, local, candidates, carry)
         for claim, subject in found:
             claims.append(claim)
             if subject is not None:
@@ -151,6 +162,7 @@ def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
 def _window_claims(
     ctx: _Context,
     chunk: str,
+    context: str,
     lo: int,
     lang: str,
     local: Sequence[tuple[int, int, Entity]],
@@ -181,7 +193,7 @@ def _window_claims(
         period = periods[index]
         metric = mention.metric
         if mention.inherit or not metric:
-            source = _inherit_source(kept[:index], mention)
+            source = _inherit_source(kept, index, mention)
             if source is not None:
                 metric = metrics[source]
                 if period is None and mention.unit != "rank":
@@ -191,7 +203,7 @@ def _window_claims(
         periods[index] = period
         if mention.role == "from" and period is None:
             period = "before"  # "from 80% to 37%": the earlier value is not the current one
-        subject = _subject(ctx, chunk, lang, mention, metric, candidates, carry)
+        subject = _subject(ctx, chunk, lo, lang, mention, metric, candidates, carry)
         name = subject.name if subject is not None else None
         claim = Claim(
             value=_clean_value(mention.value),
@@ -201,7 +213,7 @@ def _window_claims(
             metric=metric,
             period=period,
             key=claim_key(name, metric, mention.unit, period),
-            sentence=chunk,
+            sentence=context,
             start=lo + mention.start,
             end=lo + mention.end,
             lang=lang,
@@ -213,6 +225,7 @@ def _window_claims(
 def _subject(
     ctx: _Context,
     chunk: str,
+    lo: int,
     lang: str,
     mention: Mention,
     metric: str,
@@ -236,17 +249,17 @@ def _subject(
         weak=carry is None,
     )
     if subject is None and kinds:
-        subject = _nearby_of_kind(ctx, chunk, kinds)
+        subject = _nearby_of_kind(ctx, lo, lo + len(chunk), kinds)
     return subject or carry or ctx.main
 
 
-def _nearby_of_kind(ctx: _Context, chunk: str, kinds: tuple[str, ...]) -> Entity | None:
+def _nearby_of_kind(ctx: _Context, lo: int, hi: int, kinds: tuple[str, ...]) -> Entity | None:
     """A company for a process node named in the surrounding text (title before the lead)."""
-    lo = ctx.text.find(chunk) if chunk else 0
-    hi = lo + len(chunk)
     window_lo, window_hi = max(0, lo - 600), hi + 400
     best: tuple[int, Entity] | None = None
-    for start, end, entity in ctx.entities:
+    first = bisect_left(ctx.starts, window_lo - 200)
+    last = bisect_left(ctx.starts, window_hi)
+    for start, end, entity in ctx.entities[first:last]:
         if entity.kind not in kinds or end < window_lo or start > window_hi:
             continue
         distance = lo - end if end <= lo else start - hi
@@ -286,9 +299,11 @@ def extract_claims(
     entities = gazetteer.find(folded)
     ctx = _Context(
         text=folded,
+        original=text,
         gazetteer=gazetteer,
         lexicon=lexicon,
         entities=entities,
+        starts=[start for start, _end, _entity in entities],
         main=_resolve_main(main_subject, gazetteer, folded, entities),
         published=published,
         lang_hint=lang if lang in ("en", "zh") else None,
@@ -296,17 +311,7 @@ def extract_claims(
     claims: list[Claim] = []
     for sentence in split_sentences(folded):
         try:
-            found = _sentence_claims(ctx, sentence)
-        except Exception:
+            claims.extend(_sentence_claims(ctx, sentence))
+        except Exception:  # a crawler must survive one odd sentence; the log says which
             log.exception("figure extraction failed on a sentence at %d", sentence.start)
-            continue
-        for claim in found:
-            # Report the caller's text, not the width-folded copy.
-            claims.append(_with_sentence(claim, text[sentence.start : sentence.end]))
     return claims
-
-
-def _with_sentence(claim: Claim, sentence: str) -> Claim:
-    if claim.sentence == sentence:
-        return claim
-    return Claim(**{**claim.as_dict(), "sentence": sentence})

@@ -169,7 +169,6 @@ def parse_chinese(text: str) -> float | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            value = cn2an.cn2an(text, "normal")
-        except (ValueError, KeyError, IndexError, TypeError):
+            return float(cn2an.cn2an(text, "normal"))
+        except (ValueError, KeyError, IndexError, TypeError, OverflowError):
             return None
-    return float(value)

@@ -38,6 +38,8 @@ _TRAPS: Final = re.compile(
             r"(?<!\d)\d{1,2}月(?:份|初|中旬|下旬|上旬|底|末)?(?![\d])",
             r"(?<![\d.])(?:1[89]|2[01])\d{2}\s?年(?:代|度|初|底|末|中|前|后|以来)?",
             r"[一二三四五六七八九〇零]{4}年",
+            # Periods told as spans: "in the first 11 months of 2024", "over the past 5 years"
+            r"\b(?:first|last|past|next|previous|coming)\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\b",
             # Years in decades and seasons: the 2020s, Q3 2025, H1
             r"\b(?:19|20)\d{2}s\b",
             r"\b[QH][1-4]\b",
@@ -76,7 +78,8 @@ _TRAPS: Final = re.compile(
 )
 #: Numbered list markers at the start of a sentence: "1. ", "(2) ", "3) ", "一、", "①".
 _LIST_MARKER: Final = re.compile(
-    r"^\s*(?:[(（]?\d{1,2}[.)）、](?=\s|[\u4e00-\u9fff])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|"
+    r"^\s*(?:[\u4e00-\u9fff]{1,12}\d{0,4}[\u4e00-\u9fff]{0,4}\s+)?"  # a spam token glued in front
+    r"(?:[(（]?\d{1,2}[.)）、](?=\s|[\u4e00-\u9fff])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|"
     r"[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳])"
 )
 #: A quoted segment long enough to be speech keeps its figures.

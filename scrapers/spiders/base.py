@@ -14,7 +14,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from scrapers.failures import describe_failure
+from scrapers.failures import ROBOTS_DISALLOWED, describe_failure
 from scrapers.items import FetchError, Page
 from seeds.config import Source
 
@@ -119,11 +119,25 @@ class SourceSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> Iterator[FetchError]:
         """Every failed request becomes a ``fetch_errors`` row with a specific reason."""
-        reason, status = describe_failure(failure)
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        maxsize = request.meta.get("download_maxsize") if request is not None else None
+        reason, status = describe_failure(
+            failure, maxsize=maxsize or self.settings.getint("DOWNLOAD_MAXSIZE")
+        )
+        # A redirected request fails under the URL the source listed (the one a recheck
+        # or a retirement looks up); the chain goes into ``detail``.
+        chain = [*request.meta.get("redirect_urls", []), request.url] if request is not None else []
+        url = chain[0] if chain else "?"
+        detail = " -> ".join(chain) if len(chain) > 1 else None
+        if reason == ROBOTS_DISALLOWED:
+            # Politeness, not a failure: counted in the run's stats, the source stays healthy.
+            self.crawler.stats.inc_value("deltawatch/robots_blocked")
+            self.logger.info("not fetched, robots.txt disallows it: %s", url)
+            return
         self.crawler.stats.inc_value("deltawatch/fetch_errors")
-        yield FetchError(source=self.source.name, url=url, reason=reason, status=status)
+        yield FetchError(
+            source=self.source.name, url=url, reason=reason, status=status, detail=detail
+        )
 
     def navigation_error(self, response: Response, reason: str) -> FetchError:
         """A feed, sitemap or listing that was fetched but could not be used."""

@@ -1,7 +1,8 @@
 """``feed`` sources: RSS 2.0, RSS 1.0 (RDF) and Atom, parsed by feedparser.
 
 feedparser is tolerant of the malformed feeds real sites publish and never
-fetches external entities; a feed it cannot read at all is reported.
+fetches external entities; a feed it cannot read at all is reported. A feed that
+declares XML entities is refused before parsing (``scrapers.safexml``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 
+from scrapers.safexml import declares_entities
 from scrapers.spiders.base import SourceSpider
 
-__all__ = ["FeedSpider", "feed_links"]
+__all__ = ["REFUSED_ENTITIES", "FeedSpider", "feed_links"]
+
+REFUSED_ENTITIES = "refused: declares XML entities (entity-expansion risk)"
 
 
 def feed_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
     """Article links of a feed, newest first when dated; and an error when unreadable."""
+    if declares_entities(body):
+        return [], REFUSED_ENTITIES
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     entries = parsed.entries
     if not entries:

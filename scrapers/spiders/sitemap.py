@@ -1,6 +1,7 @@
 """``sitemap`` sources: sitemap indexes, urlsets, news sitemaps, robots.txt ``Sitemap:`` lines.
 
-Parsing uses Scrapy's own ``Sitemap`` (lxml, entities never resolved). Gzipped
+Parsing uses Scrapy's own ``Sitemap`` (lxml, entities never resolved), and a sitemap
+that declares entities is refused before it (``scrapers.safexml``). Gzipped
 sitemaps are inflated with a size cap, so a compression bomb stops early.
 """
 
@@ -11,10 +12,13 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from scrapers.safexml import declares_entities
 from scrapers.spiders.base import SourceSpider
+from scrapers.spiders.feed import REFUSED_ENTITIES
 
 __all__ = ["SitemapSpider", "sitemap_entries"]
 
@@ -22,7 +26,10 @@ MAX_DEPTH = 3  # index -> index -> urlset is already unusual
 
 
 def sitemap_entries(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
-    """``(type, entries)`` of a sitemap document; type None when it is not one."""
+    """``(type, entries)`` of a sitemap document; type None when it is not one,
+    ``"entities"`` when it declares XML entities (refused unparsed)."""
+    if declares_entities(body):
+        return "entities", []
     try:
         sitemap = Sitemap(body)
     except Exception:  # lxml raises several types on garbage; all mean "not a sitemap"
@@ -51,10 +58,19 @@ class SitemapSpider(SourceSpider):
         if gzip_magic_number(response):
             try:
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception as exc:  # _DecompressionMaxSizeExceeded, OSError on bad gzip
+            except _DecompressionMaxSizeExceeded:
+                limit = self.settings.getint("DOWNLOAD_MAXSIZE") / 1_048_576
+                yield self.navigation_error(
+                    response, f"too large: gzipped sitemap inflates past {limit:.1f} MB"
+                )
+                return
+            except Exception as exc:  # OSError, EOFError, zlib.error on bad gzip
                 yield self.navigation_error(response, f"bad gzipped sitemap: {exc}")
                 return
         kind, entries = sitemap_entries(body)
+        if kind == "entities":
+            yield self.navigation_error(response, REFUSED_ENTITIES)
+            return
         if kind not in ("urlset", "sitemapindex"):
             yield self.navigation_error(response, "malformed sitemap (not a urlset or index)")
             return

@@ -1,0 +1,124 @@
+"""The diff stage as pure functions: which event each situation gives, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipelines.diff import Prior, agrees, diff_version, metric_similarity
+
+CTX = {"source": "pujiang-post", "article_id": 7, "article_url": "http://x/7", "version_id": 70,
+       "run_id": 3}  # fmt: skip
+
+
+def claim(key: str, value: float, approx: str = "exact", **extra: Any) -> dict[str, Any]:
+    subject, metric, unit = key.split("|")[:3]
+    return {"key": key, "value": value, "approx": approx, "subject": subject, "metric": metric,
+            "unit": unit, "id": 1000, "sentence": f"{metric} is {value}", **extra}  # fmt: skip
+
+
+def prior(key: str, value: float, source: str, *, approx: str = "exact", article: int = 1,
+          independent: bool = True, claim_id: int = 1) -> Prior:  # fmt: skip
+    subject, metric, unit = key.split("|")[:3]
+    return Prior(claim_id=claim_id, key=key, value=value, approx=approx, unit=unit,
+                 subject=subject, metric=metric, source=source, article_id=article,
+                 article_url=f"http://x/{article}", version_id=article * 10,
+                 reported_at="2026-03-01T00:00:00+00:00", independent=independent)  # fmt: skip
+
+
+UNICORNS = "shanghai|unicorns|count"
+NODE = "smic|process node|nm"
+
+
+@pytest.mark.parametrize(
+    ("a", "a_approx", "b", "b_approx", "expected"),
+    [
+        (43, "exact", 43, "exact", True),
+        (3.2, "exact", 3.21, "exact", True),  # rounding
+        (5, "exact", 3, "exact", False),
+        (400, "over", 400, "exact", True),  # "over 400" agrees with 400 ...
+        (400, "over", 430, "exact", True),  # ... and with 430
+        (400, "over", 300, "exact", False),
+        (1200, "over", 1500, "over", False),  # two different lower bounds: a different report
+        (50, "nearly", 48, "exact", True),
+        (1000, "about", 1090, "exact", True),
+        (1000, "about", 1200, "exact", False),
+        (100, "under", 80, "exact", True),
+        (0, "exact", 1, "exact", False),
+    ],
+)
+def test_agreement_respects_how_a_figure_is_hedged(a, a_approx, b, b_approx, expected) -> None:
+    assert agrees(a, a_approx, b, b_approx) is expected
+    assert agrees(b, b_approx, a, a_approx) is expected
+
+
+def test_fuzzy_metric_similarity_ignores_filler_words() -> None:
+    assert metric_similarity("unicorn startups", "startups unicorn") == 1.0
+    assert metric_similarity("share of China's advanced chip output",
+                             "share of China's output value") < 0.6  # fmt: skip
+    assert metric_similarity("the", "of") == 0.0
+
+
+def test_first_report_anywhere_is_new() -> None:
+    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others={})
+    assert event["kind"] == "new" and event["new_value"] == 43 and event["old_value"] is None
+    assert event["run_id"] == 3 and event["version_id"] == 70 and event["claim_id"] == 1000
+
+
+def test_another_source_with_the_same_value_corroborates() -> None:
+    others = {UNICORNS: [prior(UNICORNS, 43, "shenhai-keji", claim_id=5)]}
+    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others=others)
+    assert event["kind"] == "corroborated"
+    assert event["prior_source"] == "shenhai-keji" and event["prior_claim_id"] == 5
+    assert event["match"] == "key"
+
+
+def test_another_source_with_a_different_value_conflicts() -> None:
+    others = {NODE: [prior(NODE, 3, "delta-wire")]}
+    [event] = diff_version([claim(NODE, 5)], context=CTX, others=others)
+    assert (event["kind"], event["old_value"], event["new_value"]) == ("conflict", 3, 5)
+
+
+def test_a_syndicated_copy_is_not_independent_corroboration() -> None:
+    others = {UNICORNS: [prior(UNICORNS, 43, "delta-wire", independent=False)]}
+    assert diff_version([claim(UNICORNS, 43)], context=CTX, others=others) == []
+
+
+def test_a_revision_that_changes_a_figure_is_changed_and_one_that_drops_it_removed() -> None:
+    previous = [prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
+                      article=7),
+                prior("shanghai|chip design companies|count", 600, "pujiang-post", article=7),
+                prior(UNICORNS, 43, "pujiang-post", article=7)]  # fmt: skip
+    now = [claim("shanghai|ai companies|count", 1500, "over"), claim(UNICORNS, 43)]
+    events = diff_version(now, context=CTX, previous=previous, others={})
+    kinds = {(e["kind"], e["key"], e["old_value"], e["new_value"]) for e in events}
+    assert kinds == {
+        ("changed", "shanghai|ai companies|count", 1200, 1500),
+        ("removed", "shanghai|chip design companies|count", 600, None),
+    }  # the unchanged 43 unicorns says nothing new
+
+
+def test_a_later_article_of_the_same_source_with_another_value_is_changed() -> None:
+    others = {UNICORNS: [prior(UNICORNS, 40, "pujiang-post", article=2)]}
+    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others=others)
+    assert event["kind"] == "changed" and event["match"] == "key; same source"
+
+
+def test_different_periods_are_a_time_series_not_a_conflict() -> None:
+    key_2024, key_2025 = "shanghai|vc investment|usd|2024", "shanghai|vc investment|usd|2025"
+    others = {key_2024: [prior(key_2024, 87e9, "delta-wire")]}
+    [event] = diff_version([claim(key_2025, 91e9, period="2025")], context=CTX, others=others)
+    assert event["kind"] == "new"
+
+
+def test_one_event_per_key_per_version_the_first_mention_speaks() -> None:
+    others = {UNICORNS: [prior(UNICORNS, 43, "shenhai-keji")]}
+    events = diff_version([claim(UNICORNS, 43), claim(UNICORNS, 45)], context=CTX, others=others)
+    assert [e["kind"] for e in events] == ["corroborated"]
+
+
+def test_fuzzy_matches_carry_their_reason() -> None:
+    fuzzy = {UNICORNS: ([prior("shanghai|unicorn firms|count", 43, "x")], "fuzzy: ...")}
+    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others={}, fuzzy=fuzzy)
+    assert event["kind"] == "corroborated" and event["match"] == "fuzzy: ..."

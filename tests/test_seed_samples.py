@@ -1,0 +1,66 @@
+"""The five sample articles the project was created from, as five sources, oldest first.
+
+They live outside the repository (``../shared/seeds``); without them these tests skip.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingest import Ingestor
+from pipelines.model import Page
+from storage.store import Store
+from tests.conftest import SHARED_SEEDS
+
+SAMPLES = sorted(SHARED_SEEDS.glob("*.txt")) if SHARED_SEEDS.exists() else []
+pytestmark = pytest.mark.skipif(len(SAMPLES) != 5, reason="../shared/seeds samples not present")
+
+
+@pytest.fixture
+def seeded(db_path: Path) -> Path:
+    store = Store(db_path)
+    try:
+        store.sync_sources(
+            {"name": f"sample-{n}", "kind": "page", "urls": [f"http://samples.test/{p.stem}"],
+             "language": None, "topic": 1, "interval": "1d", "enabled": 1}
+            for n, p in enumerate(SAMPLES)
+        )  # fmt: skip
+        for n, path in enumerate(SAMPLES):
+            run_id = store.start_run(trigger="test", sources=[f"sample-{n}"])
+            page = Page(source=f"sample-{n}", url=f"http://samples.test/{path.stem}",
+                        fetched_url=f"http://samples.test/{path.stem}", status=200,
+                        body=path.read_bytes(), content_type="text/plain; charset=utf-8")  # fmt: skip
+            outcome = Ingestor(store, run_id=run_id).ingest(page)
+            assert outcome.status == "new_article", outcome
+            store.finish_run(run_id, status="ok", counts={}, stats={})
+    finally:
+        store.close()
+    return db_path
+
+
+def kinds(db: Path, where: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT e.kind, e.source, e.new_value FROM claim_events e "
+            f"WHERE {where} ORDER BY e.id"
+        ).fetchall()
+
+
+def test_43_unicorns_are_new_then_corroborated(seeded: Path) -> None:
+    found = kinds(seeded, "e.subject = 'Shanghai' AND e.unit = 'count' AND e.new_value = 43 "
+                          "AND e.metric LIKE '%unicorn%'")  # fmt: skip
+    assert [k for k, _, _ in found][:2] == ["new", "corroborated"], found
+    assert found[0][1] != found[1][1]
+
+
+def test_smic_process_nodes_conflict_rather_than_stand_alone(seeded: Path) -> None:
+    found = kinds(seeded, "e.subject = 'SMIC' AND e.unit = 'nm'")
+    assert found[0][:2] == ("new", "sample-0"), found  # 14nm, the oldest sample
+    assert "new" not in {k for k, _, _ in found[1:]}, found  # never an unrelated figure
+    conflicts = {(s, v) for k, s, v in found if k == "conflict"}
+    assert {("sample-2", 3), ("sample-3", 5), ("sample-4", 3)} <= conflicts, found
+    # the second 3nm report agrees with the first one
+    assert ("corroborated", "sample-4", 3) in found, found
