@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -148,6 +150,8 @@ class Ingestor:
         self.store = store
         self.run_id = run_id
         self.recheck = tuple(recheck)
+        #: Seconds spent per stage (extract, figures, diff), for benchmarks and run stats.
+        self.seconds: Counter[str] = Counter()
 
     def ingest(self, page: Page, *, prepared: Article | ExtractionError | None = None) -> Outcome:
         """One fetched page, end to end; extraction failures become ``fetch_errors`` rows.
@@ -164,7 +168,9 @@ class Ingestor:
         if known is not None and known["body_hash"] == body_hash and known["status"] == "active":
             self._advance(known, changed=False)
             return Outcome("unchanged", known["url"], known["id"])
+        started = time.perf_counter()
         article = prepared if prepared is not None else prepare(page)
+        self.seconds["extract"] += time.perf_counter() - started
         if isinstance(article, ExtractionError):
             exc = article
             self.store.record_error(
@@ -312,12 +318,15 @@ class Ingestor:
         previous_version_id: int | None,
         root: int,
     ) -> tuple[int, int]:
+        started = time.perf_counter()
         claims = [
             c.as_dict()
             for c in extract_claims(
                 article.text, lang=article.lang, published=_iso_date(article.published)
             )
         ]
+        self.seconds["figures"] += time.perf_counter() - started
+        started = time.perf_counter()
         ids = self.store.add_claims(
             version_id=version_id, article_id=article_id, source=source, claims=claims
         )
@@ -347,7 +356,9 @@ class Ingestor:
             others=others,
             fuzzy=fuzzy,
         )
-        return len(claims), self.store.add_events(events)
+        added = self.store.add_events(events)
+        self.seconds["diff"] += time.perf_counter() - started
+        return len(claims), added
 
     def _fuzzy(
         self,
@@ -364,16 +375,22 @@ class Ingestor:
             key = claim["key"]
             if key in others or key in known or key in out or claim.get("period"):
                 continue
-            rows = self.store.similar_claims(
-                subject=claim["subject"], unit=claim["unit"], exclude_article=article_id
-            )
-            best: dict[str, tuple[float, list[Prior]]] = {}
-            for row in rows:
-                score = metric_similarity(row["metric"], claim["metric"])
-                if score >= FUZZY_METRIC and row["key"] != key:
-                    best.setdefault(row["metric"], (score, []))[1].append(_prior(row, root=root))
-            if best:
-                metric, (score, priors) = max(best.items(), key=lambda kv: kv[1][0])
+            if not claim.get("subject") or not claim.get("metric"):
+                continue
+            scored = [
+                (metric_similarity(row["metric"] or "", claim["metric"]), row["key"], row["metric"])
+                for row in self.store.keys_about(subject=claim["subject"], unit=claim["unit"])
+                if row["key"] != key and row["key"].count("|") == 2  # no dated figures
+            ]
+            scored = [s for s in scored if s[0] >= FUZZY_METRIC]
+            if not scored:
+                continue
+            score, best_key, metric = max(scored)
+            priors = [
+                _prior(row, root=root)
+                for row in self.store.current_claims([best_key], exclude_article=article_id)
+            ]
+            if priors:
                 out[key] = (priors, f"fuzzy: metric {claim['metric']!r} ~ {metric!r} ({score:.2f})")
         return out
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seeds.lexicon import Gazetteer, load_gazetteer
-
 from seeds.config import RelevanceTerms, load_relevance_terms
+from seeds.lexicon import Gazetteer, load_gazetteer
 
 __all__ = ["Relevance", "score_relevance"]
 

@@ -218,7 +218,9 @@ async def crawl(
             taken, locked = await _acquire_locks(
                 store, sources, wait=lock_wait, on_wait=on_wait, stop=stop
             )
-            run_id = store.start_run(trigger=trigger, sources=[s.name for s in sources])
+            run_id = store.start_run(
+                trigger=trigger, sources=[s.name for s in sources], pid=os.getpid()
+            )
             now = store.now()
             budget = int((overrides or {}).get("DELTAWATCH_RECHECK_BUDGET", RECHECK_BUDGET))
             plans = {

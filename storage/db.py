@@ -215,6 +215,36 @@ def m002_incremental(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_run_owner(db: sqlite_utils.Database) -> None:
+    """Which process runs a run, so a run whose process was killed can be told from a live one.
+
+    A SIGKILLed crawl cannot record its end; the next run on the same host finds its
+    row still ``running`` with a pid that no longer exists and marks it ``interrupted``.
+    """
+    db["runs"].add_column("pid", int)
+    db["runs"].add_column("host", str)
+
+
+@migrations()
+def m004_claim_keys(db: sqlite_utils.Database) -> None:
+    """One row per distinct figure key, for the diff's fuzzy match.
+
+    The fuzzy match compares a new figure's metric with the metrics already known for the
+    same subject and unit. Reading those from ``claims`` costs a scan of every claim about
+    the subject (hundreds of thousands for Shanghai in a mature store); this table grows
+    with the number of distinct keys instead, so the look-up stays small and indexed.
+    """
+    db["claim_keys"].create(
+        {"key": str, "subject": str, "unit": str, "metric": str}, pk="key", if_not_exists=True
+    )
+    db["claim_keys"].create_index(["subject", "unit"], if_not_exists=True)
+    db.execute(
+        "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
+        " SELECT key, subject, unit, metric FROM claims"
+    )
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,11 @@ __all__ = ["Clock", "Store", "VersionResult", "utcnow"]
 
 Clock = Callable[[], datetime]
 VersionStatus = Literal["new_article", "new_version", "unchanged", "seen_before"]
+
+
+#: The claim fields of DESIGN.md's claim JSON that are stored as columns.
+_CLAIM_FIELDS = ("key", "subject", "metric", "unit", "value", "approx", "period", "sentence",
+                 "start", "end", "lang")  # fmt: skip
 
 
 def utcnow() -> datetime:
@@ -111,14 +117,34 @@ class Store:
                     row.setdefault("consecutive_failures", 0)
                     self.db["sources"].insert(row)
 
-    def start_run(self, *, trigger: str, sources: Sequence[str]) -> int:
+    def start_run(self, *, trigger: str, sources: Sequence[str], pid: int | None = None) -> int:
+        """Open a run; ``pid`` is the process that will finish it (None: finished elsewhere,
+        as a Redis round is by its writer).
+
+        Runs left ``running`` by a killed process on this host (pid gone) are marked
+        ``interrupted`` first, so ``runs`` never shows a dead crawl as still going.
+        """
+        host = socket.gethostname()
         with self.transaction():
+            stale = [
+                r["id"]
+                for r in self.db.query(
+                    "SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL"
+                    " AND host = ?",
+                    [host],
+                )
+                if not _pid_alive(r["pid"])
+            ]
+            for run_id in stale:
+                self.db["runs"].update(run_id, {"status": "interrupted"})
             table = self.db["runs"].insert(
                 {
                     "started_at": self.now(),
                     "status": "running",
                     "trigger": trigger,
                     "sources": json.dumps(list(sources)),
+                    "pid": pid,
+                    "host": host if pid is not None else None,
                 }
             )
         return int(table.last_pk)
@@ -343,32 +369,21 @@ class Store:
         figure keeps the date it was reported, not the date the extractor improved.
         """
         now = reported_at or self.now()
-        ids = []
-        table = self.db["claims"]
-        for claim in claims:
-            row = {
-                k: claim[k]
-                for k in (
-                    "key",
-                    "subject",
-                    "metric",
-                    "unit",
-                    "value",
-                    "approx",
-                    "period",
-                    "sentence",
-                    "start",
-                    "end",
-                    "lang",
-                )
-            }
-            row |= {
-                "version_id": version_id,
-                "article_id": article_id,
-                "source": source,
-                "reported_at": now,
-            }
-            ids.append(int(table.insert(row).last_pk))
+        fields = (*_CLAIM_FIELDS, "version_id", "article_id", "source", "reported_at")
+        insert = (
+            f"INSERT INTO claims ({', '.join(f'[{f}]' for f in fields)})"
+            f" VALUES ({', '.join('?' * len(fields))})"
+        )
+        ids, keys = [], []
+        with self.transaction():  # one statement per claim, no per-row table introspection
+            for claim in claims:
+                params = [claim[k] for k in _CLAIM_FIELDS] + [version_id, article_id, source, now]
+                ids.append(int(self.db.conn.execute(insert, params).lastrowid or 0))
+                keys.append((claim["key"], claim["subject"], claim["unit"], claim["metric"]))
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric) VALUES (?, ?, ?, ?)",
+                keys,
+            )
         return ids
 
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> int:
@@ -438,17 +453,35 @@ class Store:
             )
         return out
 
-    def similar_claims(
-        self, *, subject: str, unit: str, exclude_article: int
-    ) -> list[dict[str, Any]]:
-        """Current figures about one subject in one unit (for the fuzzy metric match)."""
+    def keys_about(self, *, subject: str, unit: str) -> list[dict[str, Any]]:
+        """Every known key (with its metric) about one subject in one unit, for the fuzzy match.
+
+        Reads ``claim_keys`` (one row per distinct key), never the claims themselves.
+        """
         return list(
             self.db.query(
-                f"{self._PRIOR_SQL} WHERE c.subject = ? AND c.unit = ? AND c.article_id != ?"
-                " ORDER BY c.reported_at, c.id",
-                [subject, unit, exclude_article],
+                "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?", [subject, unit]
             )
         )
+
+    def rebuild_claim_keys(self) -> None:
+        """Refill ``claim_keys`` from ``claims`` (after bulk loads that bypass ``add_claims``)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
+                " SELECT key, subject, unit, metric FROM claims"
+            )
+
+    def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
+        """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
+        return [
+            ("current claims by key",
+             f"{self._PRIOR_SQL} WHERE c.key IN (?) AND c.article_id != ?", ["k", 0]),
+            ("keys about a subject",
+             "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?", ["s", "u"]),
+            ("a version's claims",
+             f"{self._PRIOR_SQL} WHERE c.version_id = ?", [0]),
+        ]  # fmt: skip
 
     def version_claims(self, version_id: int) -> list[dict[str, Any]]:
         return list(
@@ -585,10 +618,10 @@ class Store:
     def open_runs(self, *, trigger_suffix: str) -> list[dict[str, Any]]:
         """Unfinished runs whose trigger ends with ``trigger_suffix``, with their sources."""
         rows = self.db.query(
-            "SELECT id, sources FROM runs WHERE status = 'running' AND trigger LIKE ? ORDER BY id",
+            "SELECT * FROM runs WHERE status = 'running' AND trigger LIKE ? ORDER BY id",
             [f"%{trigger_suffix}"],
         )
-        return [{"id": r["id"], "sources": json.loads(r["sources"] or "[]")} for r in rows]
+        return [{**r, "sources": json.loads(r["sources"] or "[]")} for r in rows]
 
     def run_errors(self, run_id: int) -> list[dict[str, Any]]:
         """A run's failed URLs, in the order they were recorded."""

@@ -1,0 +1,155 @@
+"""Does the diff stay fast as the claim set grows? 1,000 new articles against 10k and 1M claims.
+
+    .venv/bin/python -m benchmarks.diff_scale [--big 1000000] [--small 10000] [--articles 1000]
+
+Two stores are filled with synthetic claims whose keys overlap the keys the new articles
+will report (the same subjects, metrics and units as the generated articles, plus a long
+tail of other keys), so every diff look-up has real work to do. Then 1,000 generated
+articles are ingested into each store through the real ``Ingestor`` (extraction, figures,
+versioning, near-duplicate check, diff, events, one transaction per article).
+
+Prints the ingest time per store, the ratio big/small (target: under 1.5, meaning the
+look-ups are indexed, not scans), and the query plans of the diff's look-ups.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import PLACES, TEMPLATES, TOPICS, article_html
+from pipelines.figures import extract_claims
+from pipelines.ingest import Ingestor
+from pipelines.model import Page
+from storage.store import Store
+
+
+def realistic_keys() -> list[dict]:
+    """The claims the generated articles' sentences give, as templates for stored claims."""
+    rnd = random.Random(7)
+    seen: dict[str, dict] = {}
+    for _ in range(3000):
+        sentence = rnd.choice(TEMPLATES).format(
+            place=rnd.choice(PLACES), topic=rnd.choice(TOPICS), n=rnd.randint(12, 4000),
+            p=rnd.randint(2, 90), b=round(rnd.uniform(0.5, 90), 1), r=rnd.randint(2, 30),
+            year=rnd.randint(2018, 2025),
+        )  # fmt: skip
+        for claim in extract_claims(sentence, lang="en"):
+            seen.setdefault(claim.key, claim.as_dict())
+    return list(seen.values())
+
+
+def fill(path: Path, claims: int) -> None:
+    """A store holding ``claims`` current claims over claims/10 articles, one version each."""
+    store = Store(path)
+    store.sync_sources(
+        {"name": f"src-{s}", "kind": "page", "urls": [f"http://bench.test/{s}"],
+         "language": "en", "topic": 1, "interval": "1d", "enabled": 1}
+        for s in range(50)
+    )  # fmt: skip
+    templates = realistic_keys()
+    rnd = random.Random(11)
+    per_article = 10
+    articles = claims // per_article
+    db = store.db
+    with store.transaction():
+        db["articles"].insert_all(
+            ({"id": a + 1, "source": f"src-{a % 50}", "url": f"http://bench.test/old/{a}",
+              "status": "active", "version_count": 1, "current_version_id": a + 1,
+              "first_seen_at": "2026-01-01T00:00:00+00:00"} for a in range(articles)),
+            batch_size=5000,
+        )  # fmt: skip
+        db["article_versions"].insert_all(
+            ({"id": a + 1, "article_id": a + 1, "n": 1, "content_hash": f"h{a}",
+              "fetched_at": "2026-01-01T00:00:00+00:00", "text": "", "chars": 0}
+             for a in range(articles)),
+            batch_size=5000,
+        )  # fmt: skip
+
+        def rows():
+            for i in range(articles * per_article):
+                a = i // per_article
+                if rnd.random() < 0.3:  # the keys new articles report, many times over
+                    t = rnd.choice(templates)
+                    subject, metric, unit, key = t["subject"], t["metric"], t["unit"], t["key"]
+                else:  # a long tail of other figures about the same places
+                    subject = rnd.choice(PLACES)
+                    metric = f"metric {rnd.randint(0, 20000)}"
+                    unit = rnd.choice(["count", "%", "CNY", "USD"])
+                    key = f"{subject}|{metric}|{unit}".lower()
+                yield {"version_id": a + 1, "article_id": a + 1, "source": f"src-{a % 50}",
+                       "key": key, "subject": subject, "metric": metric, "unit": unit,
+                       "value": float(rnd.randint(1, 5000)), "approx": "exact",
+                       "reported_at": "2026-01-01T00:00:00+00:00"}  # fmt: skip
+
+        db["claims"].insert_all(rows(), batch_size=10000)
+    store.rebuild_claim_keys()
+    store.close()
+
+
+def ingest(path: Path, count: int) -> tuple[float, float]:
+    store = Store(path)
+    run_id = store.start_run(trigger="bench", sources=["src-0"])
+    ingestor = Ingestor(store, run_id=run_id)
+    base = "http://bench.test/new"
+    pages = [
+        Page(source=f"src-{i % 50}", url=f"{base}/news/{i}.html", fetched_url=f"{base}/news/{i}.html",
+             status=200, body=article_html(100_000 + i, base).encode(),
+             content_type="text/html; charset=utf-8")
+        for i in range(count)
+    ]  # fmt: skip
+    start = time.perf_counter()
+    for page in pages:
+        ingestor.ingest(page)
+    elapsed = time.perf_counter() - start
+    store.close()
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in sorted(ingestor.seconds.items()))
+    print(f"  stages: {stages}; diff stage per article: "
+          f"{1000 * ingestor.seconds['diff'] / count:.1f} ms", flush=True)  # fmt: skip
+    return elapsed, ingestor.seconds["diff"]
+
+
+def plans(path: Path) -> list[str]:
+    store = Store(path)
+    out = []
+    for label, sql, params in store.explain_diff_lookups():
+        detail = [r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()]
+        out.append(f"  {label}: {'; '.join(detail)}")
+    store.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--articles", type=int, default=1_000)
+    args = parser.parse_args(argv)
+    results: dict[str, float] = {}
+    diffs: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, size in (("small", args.small), ("big", args.big)):
+            path = Path(tmp) / f"{label}.db"
+            start = time.perf_counter()
+            fill(path, size)
+            print(f"filled {size:>9,} claims in {time.perf_counter() - start:6.1f}s", flush=True)
+            results[label], diffs[label] = ingest(path, args.articles)
+            print(f"ingest of {args.articles:,} articles against {size:>9,} claims: "
+                  f"{results[label]:6.2f}s ({args.articles / results[label]:.0f} articles/s)",
+                  flush=True)  # fmt: skip
+        print("query plans of the diff's look-ups (big store):")
+        print("\n".join(plans(Path(tmp) / "big.db")))
+    print(f"ratio big/small, whole ingest: {results['big'] / results['small']:.2f}; "
+          f"diff stage alone (claims, look-ups, events): {diffs['big'] / diffs['small']:.2f} "
+          "(target < 1.5)")  # fmt: skip
+    print(f"ingest of {args.articles:,} articles against {args.big:,} claims: "
+          f"{results['big']:.1f}s in all, of which the diff stage {diffs['big']:.1f}s (target < 10s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
