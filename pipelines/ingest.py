@@ -327,6 +327,13 @@ class Ingestor:
         ]
         self.seconds["figures"] += time.perf_counter() - started
         started = time.perf_counter()
+        # Where the other sources stand, read before this version's own claims are added
+        # (they become its source's latest position on each key).
+        others: dict[str, list[Prior]] = {}
+        for row in self.store.current_claims(
+            [c["key"] for c in claims], exclude_article=article_id
+        ):
+            others.setdefault(row["key"], []).append(_prior(row, root=root))
         ids = self.store.add_claims(
             version_id=version_id, article_id=article_id, source=source, claims=claims
         )
@@ -337,11 +344,6 @@ class Ingestor:
             previous = [
                 _prior(r, root=root) for r in self.store.version_claims(previous_version_id)
             ]
-        others: dict[str, list[Prior]] = {}
-        for row in self.store.current_claims(
-            [c["key"] for c in claims], exclude_article=article_id
-        ):
-            others.setdefault(row["key"], []).append(_prior(row, root=root))
         fuzzy = self._fuzzy(claims, others, previous, article_id, root)
         events = diff_version(
             claims,

@@ -36,6 +36,8 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     layers: Sequence[Path]
     delay: float = 0.0  # seconds before each answer: a slow site, for tests of stopping
+    #: (path, answer status) of every request, in order: what a crawl really fetched.
+    log: list[tuple[str, int]]
 
     @property
     def base_url(self) -> str:
@@ -62,6 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.delay)
         path = self.server.resolve(self.path)
         if path is None:
+            self.server.log.append((self.path, 404))
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         body = path.read_bytes()
@@ -70,12 +73,14 @@ class _Handler(BaseHTTPRequestHandler):
         # Like a real CMS: a validator per body, and 304 for a conditional request that matches.
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         if self.headers.get("If-None-Match") == etag:
+            self.server.log.append((self.path, 304))
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.send_header("ETag", etag)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         ctype = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        self.server.log.append((self.path, 200))
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", ctype or "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
@@ -92,6 +97,7 @@ def serve_site(layers: Sequence[Path], *, port: int = 0) -> Iterator[SiteServer]
     """Serve ``layers`` on 127.0.0.1 in a background thread for the ``with`` block."""
     server = SiteServer(("127.0.0.1", port), _Handler)
     server.layers = list(layers)
+    server.log = []
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

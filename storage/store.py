@@ -384,6 +384,10 @@ class Store:
                 "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric) VALUES (?, ?, ?, ?)",
                 keys,
             )
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO key_sources (key, source, claim_id) VALUES (?, ?, ?)",
+                [(key[0], source, claim_id) for key, claim_id in zip(keys, ids, strict=True)],
+            )
         return ids
 
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> int:
@@ -438,15 +442,24 @@ class Store:
     """
 
     def current_claims(self, keys: Iterable[str], *, exclude_article: int) -> list[dict[str, Any]]:
-        """Figures of other articles' current versions for these keys, oldest first."""
+        """Each source's latest figure for these keys (other articles' current versions).
+
+        One row per key and source, not one per report: a figure Shanghai's papers repeat
+        daily has thousands of reports in a mature store, and the diff needs only where each
+        source stands now. ``key_sources`` keeps that pointer as claims are added; a pointer
+        to a claim whose version is no longer current (the figure was revised away) drops out
+        through the join. Call this before adding the new version's own claims.
+        """
         keys = list(dict.fromkeys(keys))
         out: list[dict[str, Any]] = []
+        select = self._PRIOR_SQL.replace("FROM claims c", "FROM key_sources ks"
+                                         " JOIN claims c ON c.id = ks.claim_id")  # fmt: skip
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
             out.extend(
                 self.db.query(
-                    f"{self._PRIOR_SQL} WHERE c.key IN ({marks}) AND c.article_id != ?"
+                    f"{select} WHERE ks.key IN ({marks}) AND c.article_id != ?"
                     " ORDER BY c.reported_at, c.id",
                     [*chunk, exclude_article],
                 )
@@ -465,18 +478,26 @@ class Store:
         )
 
     def rebuild_claim_keys(self) -> None:
-        """Refill ``claim_keys`` from ``claims`` (after bulk loads that bypass ``add_claims``)."""
+        """Refill the look-up tables from ``claims`` (after loads that bypass ``add_claims``)."""
         with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
                 " SELECT key, subject, unit, metric FROM claims"
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO key_sources (key, source, claim_id)"
+                " SELECT c.key, c.source, MAX(c.id) FROM claims c"
+                " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
+                " GROUP BY c.key, c.source"
             )
 
     def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         return [
             ("current claims by key",
-             f"{self._PRIOR_SQL} WHERE c.key IN (?) AND c.article_id != ?", ["k", 0]),
+             self._PRIOR_SQL.replace("FROM claims c", "FROM key_sources ks JOIN claims c"
+                                     " ON c.id = ks.claim_id")
+             + " WHERE ks.key IN (?) AND c.article_id != ?", ["k", 0]),
             ("keys about a subject",
              "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?", ["s", "u"]),
             ("a version's claims",
@@ -622,6 +643,14 @@ class Store:
             [f"%{trigger_suffix}"],
         )
         return [{**r, "sources": json.loads(r["sources"] or "[]")} for r in rows]
+
+    def error_recorded(self, *, run_id: int | None, url: str, reason: str) -> bool:
+        """Has this run already recorded this failure (a replayed queue item)?"""
+        row = self.db.execute(
+            "SELECT 1 FROM fetch_errors WHERE run_id IS ? AND url = ? AND reason = ? LIMIT 1",
+            [run_id, url, reason],
+        ).fetchone()
+        return row is not None
 
     def run_errors(self, run_id: int) -> list[dict[str, Any]]:
         """A run's failed URLs, in the order they were recorded."""
