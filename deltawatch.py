@@ -173,6 +173,30 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **option
         )  # fmt: skip
 
 
+def redis_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--redis URL`` (env DELTAWATCH_REDIS): the Redis of a cluster of workers (issue 8)."""
+    return click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL",
+                        help=f"{help_text} e.g. redis://127.0.0.1:6379/0 (env DELTAWATCH_REDIS).")
+
+
+def _enqueue_round(sources: Sequence[Any], db: str, redis_url: str, *, trigger: str,
+                   refetch: bool) -> None:  # fmt: skip
+    """Queue one round for the workers and say what was queued and what was skipped."""
+    import redis
+
+    from scrapers.distributed import enqueue
+
+    try:
+        report = enqueue(sources, db_path=db, redis_url=redis_url, trigger=trigger,
+                         refetch=refetch)  # fmt: skip
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot queue the run in Redis at {redis_url}: {exc}") from None
+    for name, count in report.queued.items():
+        err_console.print(f"queued {name}: {count} start URL(s) and rechecks (run {report.run_id})")
+    for name, why in report.skipped.items():
+        err_console.print(f"[yellow]skipped[/yellow] {name}: {why}")
+
+
 @cli.command("crawl")
 @click.option(
     "--sources",
@@ -187,9 +211,11 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **option
 @click.option("--wait", "lock_wait", default=30.0, show_default=True,
               help="Seconds to wait for a source another process is crawling.")
 @click.option("--trigger", default="manual", hidden=True)  # "schedule" when the daemon runs it
+@redis_option("Queue the run for `deltawatch worker`s in this Redis instead of crawling here.")
 @pass_ctx
 def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
-              urls: tuple[str, ...], refetch: bool, lock_wait: float, trigger: str) -> None:  # fmt: skip
+              urls: tuple[str, ...], refetch: bool, lock_wait: float, trigger: str,
+              redis_url: str | None) -> None:  # fmt: skip
     """One run now (manual trigger), with progress and a summary.
 
     Exit 0 when every source and page worked, 1 when some failed (each is
@@ -204,6 +230,11 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
         selected = list(config.select(names)) if names or not urls else []
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    if redis_url:
+        if urls:
+            raise click.UsageError("--url fetches here and now; it cannot be queued with --redis")
+        _enqueue_round(selected, ctx.db, redis_url, trigger=trigger, refetch=refetch)
+        return
     if urls:
         try:
             manual = Source(name="manual", kind="page", urls=tuple(urls), topic=False)
@@ -226,8 +257,10 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
               help="Sources file (default: the bundled seeds/sources.toml).")
 @click.option("--max-parallel", default=2, show_default=True,
               help="Crawls running at once (each in its own process).")
+@redis_option("Queue each due source's run for `deltawatch worker`s instead of crawling here.")
 @pass_ctx
-def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int) -> None:
+def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int,
+                 redis_url: str | None) -> None:  # fmt: skip
     """Foreground scheduler: each source at its interval, plus rechecks, until stopped.
 
     The schedule is kept in the store, so a restart resumes it instead of running
@@ -246,7 +279,99 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int) -> N
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
     )  # fmt: skip
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    Daemon(config, ctx.db, max_parallel=max_parallel).run_forever()
+    Daemon(config, ctx.db, max_parallel=max_parallel, redis_url=redis_url).run_forever()
+
+
+def _log_to_stderr() -> None:
+    """Warnings and worse as key=value lines; the level is on the handler, because Scrapy
+    resets the root logger's level when it starts."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    )
+    logging.getLogger().addHandler(handler)
+
+
+@cli.command("worker")
+@click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL", required=True,
+              help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="Sources file (default: the bundled seeds/sources.toml); the same on every "
+                   "machine.")  # fmt: skip
+@click.option("--heartbeat", default=2.0, show_default=True, hidden=True,
+              help="Seconds between heartbeats; a worker silent 5 beats counts as gone.")
+def worker_cmd(redis_url: str, sources_file: str | None, heartbeat: float) -> None:
+    """Fetch and extract for a cluster: take requests from Redis, push articles back.
+
+    Runs every source's spider against the shared frontier (scrapy-redis): each
+    request is fetched once across all workers, and hosts get the source's delay
+    across the cluster, not per worker. Needs no store: `deltawatch ingest` writes.
+    Runs until SIGTERM or Ctrl-C; what it had in hand goes back to the queue.
+
+    Example: deltawatch worker --redis redis://10.0.0.5:6379/0 --sources my-sources.toml
+    """
+    import redis
+
+    from scrapers.distributed import run_worker
+    from scrapers.run import run_in_reactor
+
+    config = _load_config(sources_file)
+    _log_to_stderr()
+    sources = [s for s in config.sources if s.enabled]
+    try:
+        run_in_reactor(lambda: run_worker(sources, redis_url=redis_url, heartbeat=heartbeat))
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis at {redis_url}: {exc}") from None
+
+
+@cli.command("ingest")
+@click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL", required=True,
+              help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).")
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="Sources file, for the recheck ladder (default: seeds/sources.toml).")
+@click.option("--drain", is_flag=True,
+              help="Exit once every queued run is done and stored, instead of running on.")
+@pass_ctx
+def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bool) -> None:
+    """The single writer of a cluster: store what the workers extracted, in order.
+
+    Runs versioning, figures, the diff and the SQLite writes for each item, and takes
+    it off the queue only after it is committed, so a killed ingest loses nothing
+    (it redoes the item in hand; ingesting twice changes nothing). One ingest per
+    store; a second one refuses to start. Stops on SIGTERM or Ctrl-C after the item
+    in hand.
+
+    Example: deltawatch --db /var/lib/deltawatch/store.db ingest --redis redis://10.0.0.5:6379/0
+    """
+    import signal
+    import threading
+
+    import redis
+
+    from pipelines.queue import QueueLockedError
+    from pipelines.queue_ingest import ingest_queue
+    from scrapers.distributed import connect
+
+    config = _load_config(sources_file)
+    _log_to_stderr()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        report = ingest_queue(connect(redis_url), ctx.db, recheck=config.recheck_ladder,
+                              stop=stop, drain=drain)  # fmt: skip
+    except QueueLockedError as exc:
+        err_console.print(f"[red]{exc}[/red]; one writer per store")
+        sys.exit(2)
+    except redis.RedisError as exc:
+        raise click.ClickException(f"Redis at {redis_url}: {exc}") from None
+    done = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing"
+    finished = ", ".join(map(str, report.finished_runs)) or "-"
+    err_console.print(f"ingested {report.items} item(s) ({done}); replayed {report.replayed}, "
+                      f"unreadable {report.buried}; runs finished: {finished}")
 
 
 @cli.command("demo")
@@ -438,18 +563,40 @@ def changes_cmd(ctx: Context, since: str | None, kind: str | None, source: str |
 
 @cli.command("history")
 @click.argument("key")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also draw the history as a chart into this .png or .svg file.")
 @output_options
 @pass_ctx
-def history_cmd(ctx: Context, key: str, as_json: bool) -> None:
+def history_cmd(ctx: Context, key: str, plot_file: str | None, as_json: bool) -> None:
     """Every reported value of one figure over time, with sources.
 
-    Example: deltawatch history 'smic|process node|nm'
+    --plot draws it: values over time, one colour and mark per source, conflicts as red
+    dashed bars, revisions as orange ones (the same chart as `deltawatch serve` shows).
+
+    Example: deltawatch history 'smic|process node|nm' --plot smic.png
     """
     from storage import queries
 
+    if plot_file:
+        _plot_history(ctx, key, plot_file)
     emit(queries.history(ctx.readonly(), key), as_json=as_json, title=key,
          columns=("reported_at", "source", "value", "unit", "approx", "conflict", "version", "current",
                   "article_url"))  # fmt: skip
+
+
+def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
+    """Draw a figure's chart (sharing.plot); the file's suffix picks PNG or SVG."""
+    from sharing import plot
+    from storage import queries
+
+    if Path(plot_file).suffix.lower().lstrip(".") not in plot.FORMATS:
+        raise click.BadParameter("the chart is written as .png or .svg", param_hint="--plot")
+    db = ctx.readonly()
+    rows = queries.figure_history(db, key)
+    if not rows:
+        raise click.ClickException(f"no figure with key {key!r}; see `deltawatch claims`")
+    plot.save(rows, queries.figure_events(db, key), key=key, path=plot_file)
+    err_console.print(f"chart: {plot_file}")
 
 
 @cli.command("diff")
@@ -554,6 +701,140 @@ def sql_cmd(ctx: Context, query: str, as_json: bool) -> None:
     except sqlite3.Error as exc:
         raise click.ClickException(f"SQL error: {exc}") from None
     emit(rows, as_json=as_json, columns=list(rows[0]) if rows else [], title="result")
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False))
+@pass_ctx
+def backup_cmd(ctx: Context, dest: str) -> None:
+    """A consistent copy of the store, safe to take while crawls write (SQLite online backup).
+
+    The copy is checked (integrity_check) and renamed into place, so DEST is never half a
+    store. To restore, stop crawls and copy DEST over the store (or use it with --db).
+
+    Example: deltawatch backup /var/backups/deltawatch-$(date +%F).db
+    """
+    from storage.db import backup
+
+    try:
+        report = backup(ctx.db, dest)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        raise click.ClickException(f"backup failed: {exc}") from None
+    counts = ", ".join(f"{n} {t}" for t, n in report.counts.items())
+    click.echo(f"backup of {ctx.db} written to {report.path}: {report.bytes / 1_048_576:.1f} MB, "
+               f"integrity {report.integrity}; {counts}")  # fmt: skip
+
+
+# -- browsing and sharing (issue 7) ---------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but a loopback address lets whoever can "
+                   "reach this machine read the whole store.")  # fmt: skip
+@pass_ctx
+def serve_cmd(ctx: Context, port: int, host: str) -> None:
+    """Browse the store in Datasette, read-only: the change log, open conflicts, a
+    figure's history with its chart, full-text search, source health.
+
+    Safe while crawls run: the store is opened read-only and every page reads the
+    latest committed data. Ctrl-C stops it.
+
+    Example: deltawatch --db demo.db serve --port 8001
+    """
+    import socket
+
+    from sharing.datasette import database_name, serve
+
+    if not Path(ctx.db).exists():
+        raise click.ClickException(
+            f"no store at {ctx.db}: run 'deltawatch crawl' or 'deltawatch demo' first"
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:  # a clear message, not a traceback
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print(f"[yellow]warning[/yellow]: listening on {host}: anyone who can reach "
+                          "it can read the store")  # fmt: skip
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}/{database_name(ctx.db)}"
+    err_console.print(f"serving {ctx.db} read-only at [bold]{base}[/bold] (Ctrl-C to stop)\n"
+                      f"  change log      {base}/latest_changes\n"
+                      f"  open conflicts  {base}/open_conflicts\n"
+                      f"  figures         {base}/figures", highlight=False,
+                      soft_wrap=True)  # fmt: skip
+    serve(ctx.db, host=host, port=port)
+
+
+@cli.command("export")
+@click.option("--what", type=click.Choice(["changes", "claims", "articles"]), default="changes",
+              show_default=True, help="Which rows: the change log, figures, or articles.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "atom"]), default="csv",
+              show_default=True, help="CSV or JSON for spreadsheets and pandas; Atom for feed "
+              "readers (changes only).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
+@click.option("--since", help="Only rows at or after this ISO time, e.g. 2026-11-01.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows, newest first.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (replaced atomically) instead of stdout.")
+@click.option("--site-url", default="http://127.0.0.1:8001", show_default=True,
+              help="Atom: where `deltawatch serve` is reached; entries link to stored versions.")
+@click.option("--feed-url", help="Atom: the URL the feed is published at (its rel=self link).")
+@pass_ctx
+def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | None,
+               limit: int | None, output: str | None, site_url: str,
+               feed_url: str | None) -> None:  # fmt: skip
+    """Data out: CSV or JSON (UTF-8, header row, ISO 8601 times) for spreadsheets and
+    pandas, or an Atom feed of the change log that feed readers can subscribe to.
+
+    Atom entry ids stay the same from one export to the next, so readers show only
+    new events: re-export on a schedule (cron) to a file your web server publishes.
+
+    Example: deltawatch export --format atom -o changes.atom
+    """
+    import os
+    import tempfile
+    from datetime import datetime
+
+    from sharing.datasette import database_name
+    from sharing.export import export
+
+    fmt = "json" if as_json else fmt
+    if since:
+        try:
+            datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not an ISO date or time, e.g. 2026-11-01",
+                                     param_hint="--since") from None  # fmt: skip
+    if fmt == "atom" and what != "changes":
+        raise click.UsageError("the Atom feed is of changes: use --what changes with --format atom")
+    options: dict[str, Any] = {"what": what, "fmt": fmt, "since": since, "limit": limit,
+                               "site_url": site_url, "feed_url": feed_url,
+                               "database": database_name(ctx.db)}  # fmt: skip
+    db = ctx.readonly()
+    if output is None:
+        try:
+            export(db, sys.stdout.buffer, **options)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # `| head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            count = export(db, out, **options)
+        os.chmod(tmp, 0o644)  # a feed is meant to be read by the web server
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    err_console.print(f"wrote {count} {what} as {fmt} to {output}")
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from seeds.config import Source, SourcesConfig, parse_interval
 from storage.store import Store
 
-__all__ = ["Daemon", "backoff_delay", "build_trigger", "run_source"]
+__all__ = ["Daemon", "backoff_delay", "build_trigger", "enqueue_source", "run_source"]
 
 log = logging.getLogger("deltawatch.scheduler")
 
@@ -79,12 +79,8 @@ def backoff_delay(interval: str, failures: int) -> timedelta | None:
     return min(base * 2 ** (failures - FAILURES_BEFORE_BACKOFF + 1), MAX_BACKOFF)
 
 
-def run_source(name: str, sources_file: str, db_path: str) -> int:
-    """The job: one crawl of one source in a child process; returns its exit code.
-
-    Module-level with plain arguments, because the persistent job store records
-    the job by reference and arguments.
-    """
+def _backing_off(name: str, db_path: str) -> bool:
+    """Is this source waiting out a backoff after failing several runs in a row?"""
     store = Store(db_path)
     try:
         row = store.db.execute(
@@ -101,7 +97,18 @@ def run_source(name: str, sources_file: str, db_path: str) -> int:
                 "event=backoff source=%s failures=%s until=%s",
                 name, row[1], (last + delay).isoformat(),
             )  # fmt: skip
-            return 0
+            return True
+    return False
+
+
+def run_source(name: str, sources_file: str, db_path: str) -> int:
+    """The job: one crawl of one source in a child process; returns its exit code.
+
+    Module-level with plain arguments, because the persistent job store records
+    the job by reference and arguments.
+    """
+    if _backing_off(name, db_path):
+        return 0
     cmd = [sys.executable, "-m", "deltawatch", "--db", db_path, "crawl", "--sources",
            sources_file, "--source", name, "--trigger", "schedule", "--wait", "0"]  # fmt: skip
     log.info("event=run_start source=%s", name)
@@ -119,6 +126,27 @@ def run_source(name: str, sources_file: str, db_path: str) -> int:
     return proc.returncode
 
 
+def enqueue_source(name: str, sources_file: str, db_path: str, redis_url: str) -> int:
+    """The job in ``--redis`` mode: queue one round of one source for the workers (issue 8).
+
+    No child process: queueing is a few Redis writes, and the crawl itself happens in
+    ``deltawatch worker`` processes. Returns 0, or 1 when the source was skipped.
+    """
+    from scrapers.distributed import enqueue
+    from seeds.config import load_sources
+
+    if _backing_off(name, db_path):
+        return 0
+    config = load_sources(sources_file)
+    report = enqueue(config.select([name]), db_path=db_path, redis_url=redis_url,
+                     trigger="schedule")  # fmt: skip
+    for source, why in report.skipped.items():
+        log.warning("event=run_skipped source=%s reason=%r", source, why)
+    if report.run_id is not None:
+        log.info("event=run_queued source=%s run=%s", name, report.run_id)
+    return 1 if report.skipped else 0
+
+
 class Daemon:
     """``deltawatch schedule``: the scheduler with its job store, reconciled with the sources.
 
@@ -127,6 +155,7 @@ class Daemon:
         db_path: the store; also holds the job store.
         max_parallel: crawls running at once (child processes).
         job: the job function (tests pass a recording one).
+        redis_url: a cluster's Redis: each run is queued for ``deltawatch worker``s.
     """
 
     def __init__(
@@ -136,10 +165,12 @@ class Daemon:
         *,
         max_parallel: int = 2,
         job: Callable[..., int] = run_source,
+        redis_url: str | None = None,
     ) -> None:
         self.config = config
         self.db_path = str(Path(db_path).resolve())
-        self.job = job
+        self.redis_url = redis_url  # queue runs for Redis workers instead of crawling here
+        self.job = enqueue_source if redis_url and job is run_source else job
         Store(self.db_path).close()  # create and migrate before the job store touches the file
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{self.db_path}")},
@@ -172,6 +203,8 @@ class Daemon:
     def _ensure_job(self, source: Source) -> None:
         trigger = build_trigger(source.interval)
         args = [source.name, str(Path(self.config.path).resolve()), self.db_path]
+        if self.redis_url:
+            args.append(self.redis_url)
         job = self.scheduler.get_job(source.name)
         if job is not None and str(job.trigger) == str(trigger) and list(job.args) == args:
             log.info("event=job_kept source=%s next_run=%s", source.name, job.next_run_time)

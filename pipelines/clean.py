@@ -16,6 +16,10 @@ from seeds.config import CleaningRules, load_cleaning
 __all__ = ["clean_text", "normalize_for_hash"]
 
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+#: Boilerplate patterns drop a line only up to this length. Chrome lines are short; a long
+#: line is a paragraph, or a whole article that a table layout flattened onto one line, and a
+#: stray "all rights reserved" or clock icon in it must not take the story with it.
+BOILERPLATE_MAX_CHARS = 200
 _ALL_SPACE = re.compile(r"\s+")
 
 
@@ -32,7 +36,7 @@ def clean_text(text: str, rules: CleaningRules | None = None) -> tuple[str, Coun
         line = line.strip()
         if not line:
             continue
-        if rules.boilerplate_lines.search(line):
+        if len(line) <= BOILERPLATE_MAX_CHARS and rules.boilerplate_lines.search(line):
             removed["boilerplate"] += 1
             continue
         line, n_tokens = rules.spam_tokens.subn(" ", line)

@@ -39,6 +39,7 @@ __all__ = [
 EXTRACT_VERSION = "extract-2"  # 2: Latin-1 headers over GBK/Big5/UTF-8 bytes
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_PHRASE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{4,}")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|spm|from|share_token)$")
 
@@ -79,15 +80,32 @@ def _codec(name: str | None) -> str | None:
 
 
 def _multibyte_instead(body: bytes) -> tuple[str, str] | None:
-    """The page's own ``<meta>`` charset, else a sniffed encoding, when it is multi-byte
-    and decodes the body without a single error."""
-    for candidate in (html_body_declared_encoding(body), _sniff(body)):
-        if _codec(candidate) in _MULTIBYTE:
-            try:
-                return candidate, body.decode(candidate)  # type: ignore[arg-type]
-            except (UnicodeDecodeError, LookupError):
-                continue
+    """A multi-byte reading of bytes declared Latin-1, when the evidence is strong.
+
+    Strong is: the page's own ``<meta>`` names a multi-byte encoding; or the bytes are
+    valid UTF-8; or a sniffed CJK encoding decodes them without an error into several
+    runs of Chinese characters. A sniffer alone is not enough: a short French or German
+    page also decodes "cleanly" as GBK (an accented letter plus the next ASCII letter
+    make one ideograph), but into isolated characters, never into phrases.
+    """
+    declared = html_body_declared_encoding(body)
+    candidates = [declared] if _codec(declared) in _MULTIBYTE else []
+    sniffed = _sniff(body)
+    if _codec(sniffed) in _MULTIBYTE:
+        candidates.append(sniffed)
+    for candidate in candidates:
+        try:
+            text = body.decode(candidate)  # type: ignore[arg-type]
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if candidate == declared or _codec(candidate) == "utf-8" or _looks_cjk(text):
+            return candidate, text  # type: ignore[return-value]
     return None
+
+
+def _looks_cjk(text: str) -> bool:
+    """At least three runs of four or more CJK ideographs: Chinese prose, not chance."""
+    return len(_CJK_PHRASE.findall(text)) >= 3
 
 
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:

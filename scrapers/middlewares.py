@@ -153,11 +153,22 @@ class ReportingOffsiteMiddleware(OffsiteMiddleware):
     requests themselves (``SourceSpider.in_scope``); what reaches this filter is a
     redirect or a meta refresh to another host, and the user must see that as a
     failed URL ("offsite: ..."). So the check runs only in ``process_request``, where
-    ``IgnoreRequest`` reaches the request's errback.
+    ``IgnoreRequest`` reaches the request's errback, and it holds for retries too.
     """
 
     def request_scheduled(self, request: Request, spider: Any) -> None:
         return None
+
+    def process_request(self, request: Request) -> None:
+        """Scrapy lets ``dont_filter`` requests through; every retry has it set (and its
+        redirects inherit it), so a retried page could redirect anywhere. Here only an
+        explicit ``allow_offsite`` does."""
+        assert self.crawler.spider is not None
+        if request.meta.get("allow_offsite") or self.should_follow(request, self.crawler.spider):
+            return
+        host = urlparse_cached(request).hostname
+        self.crawler.stats.inc_value("offsite/filtered")
+        raise IgnoreRequest(f"Filtered offsite request to {host!r}")
 
 
 class RedirectGuardMiddleware:

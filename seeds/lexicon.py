@@ -53,10 +53,21 @@ class LexiconError(ValueError):
 # Trie regex
 
 
+#: British spellings folded for case-insensitive (metric) keys: "R&D centres" = "R&D centers".
+_BRITISH = re.compile(r"(?<=cent)re(?=s?\b)|(?<=program)me(?=s?\b)|(?<=organi)s(?=ation)")
+
+
 def _norm_key(text: str, *, fold: bool) -> str:
-    """Lookup key of an alias or a matched span: separators unified, optionally lower-cased."""
+    """Lookup key of an alias or a matched span: separators unified, optionally lower-cased.
+
+    Folded keys (the metric lexicon's) also fold British spellings.
+    """
     key = _SEPARATORS.sub(" ", text.strip())
-    return key.lower() if fold else key
+    return (
+        _BRITISH.sub(lambda m: {"re": "er", "me": "", "s": "z"}[m.group()], key.lower())
+        if fold
+        else key
+    )
 
 
 def _char_pattern(char: str) -> str:
@@ -66,7 +77,7 @@ def _char_pattern(char: str) -> str:
     return re.escape(char)
 
 
-def _trie_regex(words: Iterable[str]) -> str:
+def _trie_regex(words: Iterable[str], *, fold: bool = False) -> str:
     """Build one regex matching any of ``words``, longest alternative first at each position.
 
     Word boundaries are per word: a lookbehind when the word starts with a Latin letter or digit,
@@ -90,13 +101,24 @@ def _trie_regex(words: Iterable[str]) -> str:
             return branches[0]
         return "(?:" + "|".join(branches) + ")"
 
-    latin = {c: n for c, n in trie.items() if _LATIN_ALNUM.match(c)}
-    other = {c: n for c, n in trie.items() if not _LATIN_ALNUM.match(c)}
+    # Every top-level branch starts with its literal first character and checks the word
+    # boundary behind it afterwards: a pattern that opens with literals lets the regex engine
+    # skip straight to positions where some alias can start, which makes scans several times
+    # faster than opening with a lookbehind.
+    # A case-folded pattern gains nothing from that (the engine cannot skip on folded
+    # literals), so it keeps one lookbehind in front of all Latin branches.
     parts = []
+    latin = []
+    for char, child in trie.items():
+        if char == end:
+            continue
+        if fold and _LATIN_ALNUM.match(char):
+            latin.append(_char_pattern(char) + emit(child, char))
+            continue
+        boundary = r"(?<![A-Za-z0-9].)" if _LATIN_ALNUM.match(char) else ""
+        parts.append(_char_pattern(char) + boundary + emit(child, char))
     if latin:
-        parts.append(r"(?<![A-Za-z0-9])" + emit(latin, ""))
-    if other:
-        parts.append(emit(other, ""))
+        parts.append(r"(?<![A-Za-z0-9])(?:" + "|".join(latin) + ")")
     return "|".join(parts) if parts else r"(?!x)x"
 
 
@@ -295,7 +317,7 @@ class MetricLexicon:
         self._en = en
         self._zh = zh
         self._unit_default = unit_default
-        self._en_pattern = re.compile(_trie_regex(en), re.IGNORECASE)
+        self._en_pattern = re.compile(_trie_regex(en, fold=True), re.IGNORECASE)
         self._zh_pattern = re.compile(_trie_regex(zh))
 
     def lookup(self, phrase: str) -> Metric | None:

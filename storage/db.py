@@ -11,13 +11,15 @@ Every schema change is a named migration, applied in order and recorded in
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-__all__ = ["SCHEMA_VERSION", "migrations", "open_db", "open_readonly"]
+__all__ = ["SCHEMA_VERSION", "BackupReport", "backup", "migrations", "open_db", "open_readonly"]
 
 #: How long a writer waits for another writer's transaction before failing.
 BUSY_TIMEOUT_MS = 30_000
@@ -307,4 +309,78 @@ def open_readonly(path: str | Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA query_only = ON")
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)  # sets its own pragmas: authorize after
+    conn.set_authorizer(_readonly_authorizer)
+    return db
+
+
+#: Pragmas that take an argument and still only read (``PRAGMA table_info(claims)``).
+_READING_PRAGMAS = frozenset({
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+})  # fmt: skip
+
+
+def _readonly_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
+    """What ``mode=ro`` does not cover: files other than the store.
+
+    ``ATTACH 'x.db'`` and ``VACUUM INTO 'x.db'`` create files wherever the path says
+    (even when the statement then fails), and ``PRAGMA query_only = OFF`` or other
+    pragma assignments change the connection. Refused here, inside SQLite, whatever
+    the SQL text looks like; reading pragmas stay allowed.
+    """
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and arg1 not in _READING_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    """What :func:`backup` wrote."""
+
+    path: Path
+    bytes: int
+    integrity: str
+    counts: dict[str, int]
+
+
+def backup(path: str | Path, dest: str | Path) -> BackupReport:
+    """Copy the store to ``dest`` with SQLite's online backup API, while crawls may write.
+
+    One backup step over all pages runs inside one read transaction, so the copy is a
+    consistent snapshot of the last commit; in WAL mode that read blocks no writer (a
+    stepwise backup would restart whenever a writer commits). The copy is written to
+    ``dest.partial``, checked with ``PRAGMA integrity_check`` and only then renamed to
+    ``dest`` (atomic on one filesystem), so ``dest`` is never half a store.
+    """
+    path, dest = Path(path), Path(dest)
+    if not path.exists():
+        raise FileNotFoundError(f"no store at {path}")
+    if dest.exists() and dest.resolve() == path.resolve():
+        raise ValueError(f"the backup must not overwrite the store itself: {dest}")
+    if dest.is_dir():
+        raise ValueError(f"{dest} is a directory; give the backup's file name")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        source.execute("PRAGMA query_only = ON")
+        target = sqlite3.connect(str(partial))
+        try:
+            source.backup(target)  # pages=-1: the whole store in one step, one snapshot
+            integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
+            tables = ("articles", "article_versions", "claims", "claim_events", "fetch_errors")
+            counts = {t: target.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
+                      for t in tables}  # fmt: skip
+        finally:
+            target.close()
+    finally:
+        source.close()
+    if integrity != "ok":
+        partial.unlink(missing_ok=True)
+        raise sqlite3.DatabaseError(f"the copy failed its integrity check: {integrity}")
+    os.replace(partial, dest)
+    return BackupReport(dest, dest.stat().st_size, integrity, counts)

@@ -188,11 +188,11 @@ def sql(db: sqlite_utils.Database, query: str, params: list[Any] | None = None) 
 # are, with ``:named`` parameters (blank means "any"), and the functions below run the same
 # text, so the CLI, the exports and the browser never disagree about what a query means.
 
-#: The change log, newest first; ``:kind`` and ``:since`` filter when not blank.
+#: The change log, newest first, in the columns a person reads (every column is in the
+#: ``claim_events`` table and the export); ``:kind`` and ``:since`` filter when not blank.
 LATEST_CHANGES_SQL = """
-SELECT e.at, e.kind, e.key, e.subject, e.metric, e.old_value, e.new_value, e.unit,
-  e.source, e.prior_source, e.version_id, e.article_url, e.prior_version_id,
-  e.prior_article_url, e.sentence
+SELECT e.at, e.kind, e.key, e.old_value, e.new_value, e.unit, e.source, e.prior_source,
+  e.version_id, e.article_url, e.sentence
 FROM claim_events e
 WHERE (:kind = '' OR e.kind = :kind) AND (:since = '' OR e.at >= :since)
 ORDER BY e.at DESC, e.id DESC

@@ -13,6 +13,7 @@ import pytest
 
 from seeds.demo_site import SiteServer, serve_site
 from storage.store import Store
+from tests.faults import FaultSite, serve_faults
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
@@ -69,3 +70,18 @@ def run_cli(
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, env=env)  # fmt: skip
+
+
+# -- the fault server (tests/faults.py): issue 6 ----------------------------------------------
+
+#: What ``fault_site.secret_file`` holds: a local file no crawl may ever read.
+SECRET = "TOPSECRET-7f3a-local-file-content"
+
+
+@pytest.fixture(scope="module")
+def fault_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultSite]:
+    """Misbehaving servers on 127.0.0.1 and 127.0.0.2 (another domain), one per test module."""
+    secret = tmp_path_factory.mktemp("faults") / "secret.txt"
+    secret.write_text(SECRET)
+    with serve_faults(secret) as site:
+        yield site

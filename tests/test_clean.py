@@ -70,3 +70,12 @@ def test_seed_samples_lose_every_spam_token_and_keep_the_story() -> None:
         for marker in ("419", "1314", "龙凤", "品茶", "许可证", "hotline", "CHOOSE YOUR"):
             assert marker not in text, (path.name, marker)
         assert len(text) > 0.8 * len(path.read_text(encoding="utf-8")) - 400
+
+
+def test_a_long_line_with_chrome_in_it_is_kept() -> None:
+    """Table layouts flatten a whole article onto one line; its footer must not drop it."""
+    story = ("Shanghai is now home to 43 unicorns, the science commission said. " * 5
+             + "⏱ 2026-03-02 Copyright 2026 Pujiang Post, all rights reserved.")  # fmt: skip
+    text, removed = clean_text(story)
+    assert "43 unicorns" in text and removed["boilerplate"] == 0
+    assert clean_text("Copyright 2026 Pujiang Post. All rights reserved.")[0] == ""

@@ -25,6 +25,7 @@ _NUMBER: Final = re.compile(
     r"(?P<frac>(?P<den>[一二三四五六七八九十百千万]+|\d+)分之(?P<num>[一二三四五六七八九十]+(?:点[一二三四五六七八九零]+)?|\d+(?:\.\d+)?))"
     r"|(?P<half>超过一半|一半以上|过半|一半|大半)"
     r"|(?P<double>翻了?(?P<times>一|两|二|三)?番)"
+    r"|(?P<tenth>(?P<tnum>[一二两三四五六七八九]|\d)成(?!为|立|果|本|功|熟|员|绩|效|交|长|都|就))"
     r"|(?P<rank>(?P<rverb>位列|位居|排名|排在|名列|居于?|列|排)(?:全国|全球|世界|全市|全省|国内|亚洲|同类[\u4e00-\u9fff]{0,6}中)?第(?P<rnum>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名)?)"
     r"|(?P<rank2>第(?P<r2num>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名))"
     r"|(?P<arabic>(?<![\d.A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?"
@@ -41,11 +42,11 @@ _UNITS: Final = (
     ("倍", "x", 1.0), ("分钟", "min", 1.0), ("个小时", "h", 1.0), ("小时", "h", 1.0),
     ("个工作日", "day", 1.0), ("个月", "month", 1.0), ("天", "day", 1.0), ("日", "day", 1.0),
     ("周", "day", 7.0), ("年", "year", 1.0), ("量子比特", "qubit", 1.0), ("比特", "qubit", 1.0),
-    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0),
+    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0), ("米", "m", 1.0),
 )  # fmt: skip
 _MEASURE: Final = re.compile(
     r"(?:多|余)?(?:万|亿)?(?:家次|人次|家|个|名|位|人|项|座|所|台|件|种|条|款|架|辆|批|支|只|张|套|"
-    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场)"
+    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨)"
 )
 _APPROX_BEFORE: Final = re.compile(
     r"(?:(?P<over>超过|超出|逾|突破|多达|高达|过|至少|不少于|不低于|超)"
@@ -58,10 +59,23 @@ _APPROX_AFTER: Final = re.compile(
 )
 _CLAUSE_BREAK: Final = re.compile(r"[，,；;：:。！？、（）()“”\"]")
 _NOUN_RUN: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}")
-_NOUN_END: Final = re.compile(r"[的和与及在是为将已从到对等中都也而并]")
+_NOUN_END: Final = re.compile(r"[的和与及在是为将已从到对等都也而并]|中(?!心)")
 _SHARE_TARGET: Final = re.compile(r"占(?P<target>[^，。；、]{0,24}?)(?:的|总[数量额]的?)?$")
 _OF_WHICH: Final = re.compile(r"(?:其中|当中|之中)")
 _LONGEST_NUMERAL: Final = 16
+_BARE_MAGNITUDE: Final = {"百": 100.0, "千": 1000.0, "万": 10000.0}
+_ABOUT_SHARE: Final = re.compile(r"约占|大约占|约为")
+_VERBS_BEFORE: Final = re.compile(
+    r"(?:达到|达|为|有|共有|共|已|已有|合计|累计|总计|超过|突破|约|近|增长|新增|超|逾|多达|高达|接近|将近)+$"
+)
+_LEADING_VERBS: Final = re.compile(
+    r"(?:带动|吸引|引进|新增|拥有|建成|建有|聚集|集聚|实现|完成|培育|认定|生产|可|能|每天|每年|每月|年均|日均|的)+"
+)
+#: Words that only say "the number of" the lexicon term before them (企业数量).
+_COUNT_WORDS: Final = frozenset({"数量", "总数", "总量", "数", "家数", "人数", "规模", "数目"})
+_ZH_QUALIFIER: Final = re.compile(
+    r"(?:的企业|企业)?(?:集中在|分布在|来自|属于|从事|位于|集中于|聚焦)(?P<q>[\u4e00-\u9fff]{2,8}?)(?=[、，,。和等与及]|$)"
+)
 _GENERIC: Final = frozenset({"share", "growth", "rank"})
 _RUN_STOP: Final = frozenset("的和与及在是为将已从到对等中都也而并其占较比了")
 _REDUNDANT: Final = re.compile(
@@ -75,11 +89,18 @@ def _chinese_value(text: str) -> float | None:
     return parse_chinese(text)
 
 
+_UNIT_TABLE: Final = {word: (unit, scale) for word, unit, scale in _UNITS}
+#: The unit words as one anchored alternation, in table order (longest spellings first).
+_UNIT_RE: Final = re.compile("|".join(re.escape(word) for word, _unit, _scale in _UNITS))
+
+
 def _unit_at(text: str, pos: int) -> tuple[str, float, int] | None:
-    for word, unit, scale in _UNITS:
-        if text.startswith(word, pos):
-            return unit, scale, pos + len(word)
-    return None
+    """The unit written at ``pos`` ("亿元" -> CNY x 1e8), its scale and where it ends."""
+    match = _UNIT_RE.match(text, pos)
+    if match is None:
+        return None
+    unit, scale = _UNIT_TABLE[match.group()]
+    return unit, scale, match.end()
 
 
 def _approx_before(text: str, start: int) -> tuple[str, int]:
@@ -125,11 +146,29 @@ class _Reader:
                               match.end())  # fmt: skip
             self._share_metric(mention)
             return mention
+        if match.group("tenth"):
+            raw = match.group("tnum")
+            value = float(raw) if raw.isdigit() else _chinese_value(raw)
+            if value is None:
+                return None
+            approx, left = _approx_before(self.text, match.start())
+            end = match.end()
+            after = _APPROX_AFTER.match(self.text, end)
+            if after and approx == "exact":
+                approx, end = after.lastgroup or "exact", after.end()
+            mention = Mention(
+                value * 10, "%", approx, left if approx != "exact" else match.start(), end
+            )
+            self._percent_metric(mention)  # "三成以上", "增长了两成"
+            return mention
         if match.group("double"):
             times = {"两": 2, "二": 2, "三": 3}.get(match.group("times") or "", 1)
-            return Mention(
-                float(2**times), "x", "exact", match.start(), match.end(), metric="growth"
-            )
+            previous = next((m for m in reversed(self.out) if m.metric and m.unit != "x"), None)
+            metric = f"growth of {previous.metric}" if previous is not None else None
+            if metric is None:
+                found = [t for t in self.terms if t[1] <= match.start()]
+                metric = f"growth of {found[-1][2].name}" if found else "growth"
+            return Mention(float(2**times), "x", "exact", match.start(), match.end(), metric=metric)
         if match.group("rank"):
             value = self._int(match.group("rnum"))
             if value is None:
@@ -159,11 +198,18 @@ class _Reader:
     def _int(raw: str) -> float | None:
         if raw.isdigit():
             return float(raw)
-        return _chinese_value(raw)
+        return _BARE_MAGNITUDE.get(raw) or _chinese_value(raw)
 
     def _cn_numeral(self, start: int, raw: str) -> Mention | None:
         if len(raw) > _LONGEST_NUMERAL:
             return None  # no quantity is written with this many numeral characters
+        if raw in _BARE_MAGNITUDE:
+            # "近百家", "逾千人": a round number, but only with an approximator before it
+            if _approx_before(self.text, start)[0] == "exact":
+                return None
+            return self._number(
+                start, start + len(raw), _BARE_MAGNITUDE[raw], arabic=False, raw=raw
+            )
         # Trim trailing magnitude characters that belong to a unit ("万元", "亿元").
         for cut in range(len(raw), 0, -1):
             head = raw[:cut]
@@ -176,7 +222,11 @@ class _Reader:
             if head in ("万", "亿", "千", "百", "十"):
                 return None
             end = start + cut
-            if head == "一" and not self._time_unit_follows(end):
+            timed = self._time_unit_follows(end) or (
+                _unit_at(self.text, end) is not None
+                and _approx_before(self.text, start)[0] != "exact"
+            )
+            if head == "一" and not timed:
                 return None  # "一家企业": the article "a", not a count
             return self._number(start, end, value, arabic=False, raw=head)
         return None
@@ -201,6 +251,10 @@ class _Reader:
         after = _APPROX_AFTER.match(self.text, end)
         if after and approx == "exact":
             approx, end = after.lastgroup or "exact", after.end()
+        if approx == "exact" and _ABOUT_SHARE.search(
+            self.text, self._clause_start(match.start()), match.start()
+        ):
+            approx = "about"  # "约占全国的五分之一"
         mention = Mention(value, "%", approx, left if approx != "exact" else match.start(), end)
         self._share_metric(mention)
         return mention
@@ -220,6 +274,8 @@ class _Reader:
         if unit_info is not None:
             unit, scale, cursor = unit_info
             value *= scale
+            if unit == "km" and re.search(r"时速\S{0,2}$", text[max(0, start - 6) : start]):
+                unit = "km/h"  # "时速350公里"
             if unit == "year" and arabic and 1800 <= value <= 2200 and "." not in raw:
                 return None  # 2025年: a date
             if text[end:cursor] == "日":
@@ -262,7 +318,7 @@ class _Reader:
             self._percent_metric(mention)
             return
         if unit == "x":
-            mention.metric = "growth"
+            mention.metric = self._growth_of("growth")
             return
         if counted:
             if text.startswith("的", cursor):
@@ -275,6 +331,14 @@ class _Reader:
             noun = self._noun_after(cursor)
             if noun is not None:
                 mention.metric, mention.metric_span = noun
+                return
+        if is_money(unit):
+            noun = self._noun_after(cursor, skip_de=True)
+            terms = self.lexicon.find_zh(text[noun[1][0] : noun[1][1]]) if noun is not None else []
+            fitting = [t for t in terms if unit_allows(t[2], unit) and t[2].units]
+            if noun is not None and fitting:
+                mention.metric = fitting[-1][2].name  # "70亿元战略投资", "5000万元补贴"
+                mention.metric_span = noun[1]
                 return
         left = self._left_metric(mention, unit)
         if left is not None:
@@ -319,6 +383,18 @@ class _Reader:
                 continue
             if best is None or end >= best[3]:
                 best = (0, metric, start, end)
+        if best is not None and unit == "count":
+            rest = _VERBS_BEFORE.sub("", self.text[best[3] : mention.start])
+            rest = _LEADING_VERBS.split(rest)[-1]
+            if (
+                len(rest) >= 2
+                and re.fullmatch(r"[\u4e00-\u9fff]+", rest)
+                and rest not in _COUNT_WORDS
+            ):
+                found = self.lexicon.lookup(rest)
+                mention.metric = found.name if found is not None else rest  # "企业研发人员"
+                mention.metric_span = (best[2], mention.start)
+                return True
         if best is not None and best[1].name in _GENERIC:
             run = self._run_before(best[2], lo)
             if run:
@@ -328,11 +404,9 @@ class _Reader:
         if best is None:
             if unit == "count":
                 run = self.text[lo : mention.start]
-                run = _REDUNDANT.sub("", run)
-                run = re.sub(
-                    r"(?:达到|达|为|有|共|已|合计|累计|总计|超过|约|近|增长|新增)+$", "", run
-                )
-                if 1 <= len(run) <= 10 and re.fullmatch(r"[\u4e00-\u9fff]+", run):
+                run = _LEADING_VERBS.split(_REDUNDANT.sub("", run))[-1]
+                run = _VERBS_BEFORE.sub("", run)
+                if 1 <= len(run) <= 16 and re.fullmatch(r"[\u4e00-\u9fff]+", run):
                     mention.metric = run
                     mention.metric_span = (mention.start - len(run), mention.start)
                     return True
@@ -362,23 +436,37 @@ class _Reader:
                 return
         if self._share_metric(mention):
             return
-        if self._left_metric(mention, "%"):
-            return
         before = self.text[max(0, mention.start - 6) : mention.start]
         if re.search(r"(?:增长|增加|提高|提升|上涨|增速|增幅)(?:了)?$", before):
-            mention.metric = "growth"
+            mention.metric = self._growth_of("growth")
             return
         if re.search(r"(?:下降|减少|降低|回落)(?:了)?$", before):
-            mention.metric = "decline"
+            mention.metric = self._growth_of("decline")
+            return
+        if self._left_metric(mention, "%"):
+            if mention.metric in ("growth", "decline"):
+                mention.metric = self._growth_of(mention.metric)
             return
         mention.metric = "share"
+
+    def _growth_of(self, kind: str) -> str:
+        """ "同比增长12.5%" after "产业规模达到2850亿元": growth of the output value.
+
+        A bare "growth" would make every growth rate of a city one figure.
+        """
+        previous = next(
+            (m for m in reversed(self.out) if m.metric and m.unit not in ("x", "%")), None
+        )
+        if previous is None:
+            previous = next((m for m in reversed(self.out) if m.metric), None)
+        return f"{kind} of {previous.metric}" if previous is not None else kind
 
     def _share_metric(self, mention: Mention) -> bool:
         text = self.text
         lo = self._clause_start(mention.start)
         before = text[lo : mention.start]
         target = _SHARE_TARGET.search(before)
-        if target is not None and "占" in before:
+        if target is not None and "占" in before and "占比" not in before:
             words = target.group("target")
             owner = ""
             if words.startswith(("全国", "我国", "中国")):
@@ -394,8 +482,18 @@ class _Reader:
             return True
         if _OF_WHICH.search(before) or before.endswith(("占比", "比重")) or "占比" in before:
             previous = next((m for m in reversed(self.out) if m.unit == "count"), None)
-            if previous is not None and previous.metric:
-                mention.metric = f"share of {previous.metric}"
+            name = previous.metric if previous is not None and previous.metric else None
+            if (
+                name is None
+                and not _VERBS_BEFORE.sub("", before)
+                and re.search(r"中[，,]\s*$", text[:lo])
+            ):
+                name = self._previous_metric(0, mention.start)  # "江苏的高新技术企业中，超过一半"
+            if name is not None and name not in _GENERIC:
+                # "其中超过一半集中在集成电路……": a subset, told apart by where it lies.
+                qualifier = _ZH_QUALIFIER.match(text, mention.end)
+                where = qualifier.group("q") if qualifier else ""
+                mention.metric = f"share of {name}" + (f" in {where}" if where else "")
                 return True
         return False
 

@@ -20,7 +20,7 @@ from .metrics import DETERMINERS, display_words, is_money, metric_from_words, si
 from .model import Mention
 from .numbers import EN_MAGNITUDES, fraction_percent, parse_arabic, parse_en_word, share_percent
 
-__all__ = ["find_english"]
+__all__ = ["STARTER_STEMS", "find_english"]
 
 _WORD_NUMBERS: Final = (
     "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -105,22 +105,22 @@ _APPROX_BEFORE: Final = re.compile(
     r"top(?:ped|s)|exceed(?:ed|s)?|beyond|north\s+of|well\s+over|some\s+more\s+than)"
     r"|(?P<under>less\s+than|fewer\s+than|under|below|up\s+to|at\s+most|no\s+more\s+than|"
     r"not\s+(?:more|exceeding)|within|short\s+of|just\s+under)"
-    r"|(?P<nearly>nearly|almost|close\s+to|approaching|nearing|just\s+shy\s+of)"
-    r"|(?P<about>about|around|approximately|roughly|some|an\s+estimated|estimated|circa|ca\.|"
+    r"|(?P<nearly>nearly|almost|close\s+to|approaching|nearing|near|just\s+shy\s+of)"
+    r"|(?P<about>about|around|approximately|roughly|some|an\s+estimated|estimated(?:\s+at)?|"
+    r"put\s+at|circa|ca\.|"
     r"~|approx\.?|on\s+the\s+order\s+of))"
     r"\s*(?:US\$|HK\$|\$|€|¥|£|RMB\s?)?\s*$",
     re.IGNORECASE,
 )
 _APPROX_AFTER: Final = re.compile(r"\s*(?:or\s+so|or\s+more|and\s+(?:more|above))\b", re.I)
-_RANGE_HEAD: Final = re.compile(r"(?:between|from)\s*(?:US\$|\$|€|¥|RMB\s?)?\s*$", re.I)
-_RANGE_JOIN: Final = re.compile(r"\s*(?:and|to|-|–|—)\s*(?=(?:US\$|\$|€|¥|RMB\s?)?\d)", re.I)
+_RANGE_HEAD: Final = re.compile(
+    r"(?:between|(?P<spread>rang(?:e|es|ed|ing)\s+)?from)\s*(?:US\$|\$|€|¥|RMB\s?)?\s*$", re.I
+)
 _UP_FROM: Final = re.compile(
     r"(?:up|down|rising|falling|increasing|decreasing|compared|against)?\s*"
     r"(?:from)\s+(?:just\s+|only\s+|a\s+mere\s+)?(?:US\$|\$|€|¥|RMB\s?)?\s*$",
     re.IGNORECASE,
 )
-_TO_AFTER: Final = re.compile(r"\s*(?:to|into)\s*$", re.IGNORECASE)
-
 # A noun phrase after a number ends at one of these (or at punctuation).
 _NP_STOP: Final = frozenset(
     [
@@ -235,7 +235,6 @@ _NP_STOP: Final = frozenset(
         "i",
         "yet",
         "then",
-        "than",
         "versus",
         "vs",
         "against",
@@ -261,15 +260,47 @@ _NP_STOP: Final = frozenset(
         "owned",
         "run",
         "operated",
-        "listed",
-        "now",
+        "goes",
+        "comes",
+        "makes",
+        "takes",
+        "gives",
+        "shows",
+        "grows",
+        "remains",
+        "accounts",
+        "holds",
+        "runs",
+        "uses",
+        "needs",
+        "gets",
+        "sits",
+        "stands",
+        "leads",
+        "hosts",
+        "includes",
+        "employs",
+        "produces",
+        "supplies",
+        "helps",
+        "means",
+        "came",
+        "went",
+        "enrol",
+        "enrols",
+        "enroll",
+        "earn",
+        "earns",
         "annually",
         "daily",
         "monthly",
         "yearly",
-        "there",
     ]
 )
+_OF_COUNTED: Final = re.compile(
+    r"\s+of\s+(?:the\s+|its\s+|their\s+)?(?:[\w\-]+['’]s\s+)?(?:top\s+)?\d[\d,]*\s"
+)
+_TOP_N: Final = re.compile(r"\s+(?P<n>\d{1,4})\b")
 _PARTITIVE: Final = frozenset(
     [
         "pieces",
@@ -307,11 +338,6 @@ _DECLINE_VERB: Final = re.compile(
     r"reduc(?:ed|ing)|lower(?:ed)?|slid|down)\s+(?:by\s+)?(?:costs?\s+)?(?:by\s+)?$",
     re.IGNORECASE,
 )
-_RANK_BEFORE: Final = re.compile(
-    r"(?:\b(?:rank(?:ed|s|ing)?|plac(?:ed|es|ing)|plac(?:ed|ing)\s+\w+|came|come|comes|finish(?:ed|es)?|"
-    r"position(?:ed)?|stood|stands|sits?|sat|No\.?|number|was|is|at)\s*(?:the\s+)?$)",
-    re.IGNORECASE,
-)
 _ORDINAL_NOT_RANK: Final = re.compile(
     r"[\s\-]*(?:century|centuries|anniversary|edition|session|minute|floor|birthday|"
     r"five-year|plenary|congress|round|time|generation|batch|phase|stage|quarter|half|day|"
@@ -324,6 +350,32 @@ _WORD_ORDINAL_RANK: Final = re.compile(
     re.IGNORECASE,
 )
 _AGE: Final = re.compile(r"[\s\-]*year[\s\-]*old", re.IGNORECASE)
+
+
+_DIGITS: Final = re.compile(r"\d+")
+_LETTERS: Final = re.compile(r"[A-Za-z]+")
+#: Words an atom can start with; the scan tries the big pattern only where one of them (or a
+#: digit) stands, which is several times faster than letting it try every position.
+_STARTERS: Final = frozenset(
+    [*_WORD_NUMBERS.split("|"), *_DENOMS.replace("?", "").split("|"), "a", "quarter", "thirds",
+     "quarters", "fourths", "fifths", "sixths", "sevenths", "eighths", "ninths", "tenths",
+     "doubled", "tripled", "trebled", "quadrupled", "twice", *_ORDINAL_WORDS]
+)  # fmt: skip
+
+
+#: Substrings every starter word contains (a quick test before tokenizing a sentence).
+STARTER_STEMS: Final = tuple(sorted({w[:3] for w in _STARTERS if len(w) >= 3} | {"half", "twice"}))
+
+
+def _candidates(text: str) -> list[int]:
+    """Positions where a number may start: each digit run, and each word that may open one."""
+    lower = text.lower()
+    if _DIGITS.search(text) is None and not any(word in lower for word in STARTER_STEMS):
+        return []  # most sentences: no digit and no number word, nothing to scan
+    starts = [m.start() for m in _DIGITS.finditer(text)]
+    starts += [m.start() for m in _LETTERS.finditer(text) if m.group().lower() in _STARTERS]
+    starts.sort()
+    return starts
 
 
 def _unit_name(raw: str) -> str:
@@ -371,6 +423,13 @@ def _np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]
             break
         word = match.group("w")
         lower = word.lower()
+        top = _TOP_N.match(text, match.end()) if lower == "top" else None
+        if top is not None:
+            if not words:
+                start = match.start("w")
+            words += [word, top.group("n")]
+            cursor = end = top.end()
+            continue
         if lower in {"and", "or"} and words and _plural_ahead(text, match.end()):
             words.append(lower)
             cursor = match.end()
@@ -388,6 +447,9 @@ def _np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]
         cursor = match.end()
         if _is_plural_head(word) and lower not in _PARTITIVE:
             break
+        if text.startswith("/", cursor) and _plural_ahead(text, cursor + 1):
+            words.append("and")  # "venture capital/private equity firms"
+            cursor += 1
     return words, start, end
 
 
@@ -454,6 +516,36 @@ def _is_physical(unit: str) -> bool:
     return unit not in ("count", "%", "rank", "x") and not is_money(unit)
 
 
+#: Nouns a sum of money can name ("¥100 million equipment budgets").
+_MONEY_HEADS: Final = frozenset(
+    [
+        "budget",
+        "fund",
+        "grant",
+        "investment",
+        "round",
+        "deal",
+        "revenue",
+        "sale",
+        "loan",
+        "subsidy",
+        "program",
+        "programme",
+        "project",
+        "valuation",
+        "market",
+        "economy",
+        "industry",
+        "cluster",
+        "package",
+        "plan",
+        "facility",
+        "bond",
+    ]
+)
+_RANK_VERB_BEFORE: Final = re.compile(
+    r"\b(?:rank(?:s|ed|ing)?|plac(?:ed|es|ing))\s+(?:No\.\s?)?$", re.IGNORECASE
+)
 _YEAR_LIKE: Final = re.compile(r"(?:1[89]|2[01])\d{2}")
 _LEFT_STOP: Final = frozenset(
     [
@@ -497,9 +589,89 @@ _LEFT_STOP: Final = frozenset(
         "they",
         "with",
         "by",
+        "reducing",
+        "cutting",
+        "lowering",
+        "raising",
+        "increasing",
+        "boosting",
+        "bringing",
+        "pushing",
     ]
 )
 _SMALL_SPELLED: Final = 10.0
+_AUXILIARIES: Final = frozenset(
+    [
+        "has",
+        "have",
+        "had",
+        "been",
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "roughly",
+        "nearly",
+        "about",
+        "almost",
+        "more",
+        "than",
+        "all",
+        "already",
+        "now",
+        "also",
+        "just",
+        "since",
+        "at",
+        "by",
+        "over",
+        "some",
+    ]
+)
+_QUALIFIER_VERBS: Final = frozenset(
+    [
+        "work",
+        "works",
+        "working",
+        "are",
+        "is",
+        "operate",
+        "operating",
+        "focus",
+        "focusing",
+        "specialise",
+        "specialize",
+        "specialising",
+        "specializing",
+        "on",
+        "in",
+        "at",
+        "come",
+        "from",
+        "based",
+        "located",
+        "active",
+        "engaged",
+    ]
+)
+
+
+def _qualifier(text: str) -> str:
+    """The few content words after "of them" that say which subset a share is."""
+    words = []
+    for match in _WORD.finditer(text.split(",")[0].split(";")[0]):
+        word = match.group()
+        if not words and word.lower() in _QUALIFIER_VERBS:
+            continue
+        if word.lower() in _NP_STOP:
+            break
+        words.append(word)
+        if len(words) == 3:
+            break
+    return display_words(words)
+
+
 _NATIONAL_AVERAGE: Final = re.compile(r"\bnational\s+(?:average|level|figure)\s+(?:of\s+)?$", re.I)
 _TIME_UNITS: Final = frozenset({"s", "min", "h", "day", "month", "year"})
 _HALF_PERIOD: Final = re.compile(
@@ -525,8 +697,11 @@ class _Reader:
 
     def run(self) -> list[Mention]:
         skip_to = 0
-        for match in _ATOM.finditer(self.text):
-            if match.start() < skip_to:
+        for start in _candidates(self.text):
+            if start < skip_to:
+                continue
+            match = _ATOM.match(self.text, start)
+            if match is None:
                 continue
             mention = self._atom(match)
             if mention is not None:
@@ -537,7 +712,14 @@ class _Reader:
 
     def _atom(self, match: re.Match[str]) -> Mention | None:
         if match.group("frac"):
-            return self._fraction(match)
+            found = self._fraction(match)
+            if (
+                found is None
+                and match.group("fnum") is None
+                and match.group("fden").lower() in _ORDINAL_WORDS
+            ):
+                return self._word_ordinal(match)  # "ranked third"
+            return found
         if match.group("share"):
             return self._share(match)
         if match.group("ord"):
@@ -564,9 +746,13 @@ class _Reader:
         start = match.start()
         if num is None or num in ("a", "A"):
             before = text[max(0, match.start() - 12) : match.start()]
-            if _HALF_PERIOD.search(before) and not before.rstrip().lower().endswith(
-                ("nearly", "about", "almost", "than", "over", "roughly", "around")
-            ) and num is None:
+            if (
+                _HALF_PERIOD.search(before)
+                and not before.rstrip()
+                .lower()
+                .endswith(("nearly", "about", "almost", "than", "over", "roughly", "around"))
+                and num is None
+            ):
                 return None  # "the first half of the year", "the other half"
             if den.lower() != "half" and num is None:
                 return None  # "quarter" alone: "fourth-quarter deals"
@@ -630,7 +816,8 @@ class _Reader:
         return mention
 
     def _rank_metric(self, mention: Mention) -> None:
-        found = _lexicon_near(self.terms, 0, len(self.text), "rank", mention.start)
+        specific = [t for t in self.terms if t[2].name != "rank"]  # "Nature Index" over "ranks"
+        found = _lexicon_near(specific, 0, len(self.text), "rank", mention.start)
         if found is not None:
             mention.metric, mention.metric_span = found[0].name, (found[1], found[2])
         else:
@@ -640,7 +827,20 @@ class _Reader:
         word = match.group().lower()
         value = 2.0 if word == "twice" else _MULTIPLE_VERBS[word]
         approx, span_start = self._approx_span(match.start(), match.end())
-        return Mention(value, "x", approx, span_start, match.end(), metric="growth")
+        mention = Mention(value, "x", approx, span_start, match.end())
+        mention.metric = self._multiple_metric(mention)
+        return mention
+
+    def _multiple_metric(self, mention: Mention) -> str:
+        """What doubled: the figure before it in the sentence ("10,000 engineers ..., roughly
+        twice as many"), else the noun phrase before the verb ("Commercial rents ... have
+        tripled"). A bare "growth" would make every "doubled" in a city agree with every other.
+        """
+        previous = next((m for m in reversed(self.out) if m.metric and m.unit != "x"), None)
+        if previous is not None:
+            return f"growth of {previous.metric}"
+        kept = _phrase_before(self.text[max(0, mention.start - 80) : mention.start])
+        return f"growth of {display_words(kept)}" if kept else "growth"
 
     def _word_number(self, match: re.Match[str]) -> Mention | None:
         value = parse_en_word(match.group("word"))
@@ -715,6 +915,17 @@ class _Reader:
             value, unit, magnitude, approx, cursor
         ):
             return None
+        if (
+            unit == "count"
+            and magnitude == 1.0
+            and currency is None
+            and _RANK_VERB_BEFORE.search(text, max(0, start - 20), start)
+        ):
+            mention = Mention(value, "rank", "exact", start, end)  # "ranks 3 globally"
+            self._rank_metric(mention)
+            return mention
+        if value == 1 and unit == "count" and magnitude == 1.0 and approx == "exact":
+            return None  # "1 state-backed hub": one of a thing describes, it is not a figure
         value *= magnitude
         if unit == "week":
             unit, value = "day", value * 7
@@ -727,6 +938,10 @@ class _Reader:
             cursor = after.end()
         mention = Mention(value, unit, approx, span_start, cursor)
         self._metric(mention, cursor)
+        if approx == "exact" and mention.metric_span and mention.metric_span[0] >= cursor:
+            tail = _APPROX_AFTER.match(text, mention.metric_span[1])
+            if tail is not None:  # "40 labs or so"
+                mention.approx = "about" if "so" in tail.group().lower() else "over"
         return mention
 
     def _spelled_is_figure(
@@ -756,7 +971,7 @@ class _Reader:
         if unit == "%":
             self._percent_metric(mention, cursor)
         elif unit == "x":
-            mention.metric = "growth"
+            mention.metric = self._multiple_metric(mention)
         elif _is_physical(unit):
             self._physical_metric(mention, cursor)
         else:
@@ -768,7 +983,8 @@ class _Reader:
         words, start, end = _np_words(text, cursor)
         if is_money(unit) and words:
             found = self.lexicon.match_head(words)
-            if found is None or not unit_allows(found[0], unit):
+            fits = found is not None and unit_allows(found[0], unit)
+            if not fits and singular(words[-1]).lower() not in _MONEY_HEADS:
                 words = []  # "450 billion yuan last year": no noun of its own
         if words:
             metric = metric_from_words(words, self.lexicon, unit)
@@ -778,8 +994,32 @@ class _Reader:
                 end = per.end()
             mention.metric, mention.metric_span = metric, (start, end)
             return
-        if self._possessor_before(mention):
-            mention.inherit = True  # "surpassing Shenzhen's 38"
+        if self._possessor_before(mention) or _PRONOUN_OBJ.match(text, cursor):
+            mention.inherit = True  # "surpassing Shenzhen's 38", "400k of them"
+            return
+        counted = _OF_COUNTED.match(text, cursor) if unit == "count" else None
+        if counted is not None:
+            cursor = counted.end() - 1  # "7 of the city's 12 large model developers"
+        target = _of_target(text, cursor) if unit == "count" and counted is None else None
+        if counted is not None:
+            words, start, end = _np_words(text, counted.end())
+            if words:
+                mention.metric = metric_from_words(words, self.lexicon, unit)
+                mention.metric_span = (start, end)
+                return
+        if target is not None:
+            shared = _share_words(target[0], self.lexicon)
+            if shared is not None:  # "7 of the city's 12 large model developers"
+                mention.metric = shared[0].split("'s ", 1)[-1]
+                mention.metric_span = (target[1], target[2])
+                return
+        grown = next(
+            (m for m in reversed(self.out) if (m.metric or "").startswith("growth of ")), None
+        )
+        if grown is not None and re.search(
+            r"\bto\s+$", text[max(0, mention.start - 5) : mention.start]
+        ):
+            mention.metric = grown.metric[len("growth of ") :]  # "grew 8 percent to 340 million"
             return
         mention.metric = self._lexicon_metric(mention, unit)
 
@@ -829,14 +1069,15 @@ class _Reader:
             mention.inherit = True
             return
         if _GROWTH_VERB.search(before):
-            mention.metric = "growth"
+            mention.metric = self._multiple_metric(mention)
             return
         if _DECLINE_VERB.search(before):
-            mention.metric = "decline"
+            mention.metric = self._multiple_metric(mention).replace("growth", "decline", 1)
             return
         if self._share_metric(mention, cursor):
             if mention.metric == "share of GDP" and re.search(
-                r"\b(?:R&D|research|innovation)\b", text[mention.end : mention.end + 80]
+                r"\b(?:R&D|research|innovation)\b",
+                text[max(0, mention.start - 40) : mention.end + 80],
             ):
                 mention.metric = "R&D intensity"
             return
@@ -870,16 +1111,11 @@ class _Reader:
         """ "cut its reliance on imported inputs from 80%": the phrase before "from"/"at"."""
         before = self.text[max(0, start - 80) : start]
         head = re.search(
-            r"\b(?:from|at|to|of|was|is|stood\s+at|reached)\s+(?:just\s+|only\s+)?$", before
+            r"\b(?:from|at|to|of|by|was|is|stood\s+at|reached)\s+(?:just\s+|only\s+)?$", before
         )
         if head is None or head.group().strip().lower() in ("of", "to"):
             return None
-        words = _WORD.findall(before[: head.start()])
-        kept: list[str] = []
-        for word in reversed(words[-7:]):
-            if word.lower() in _LEFT_STOP:
-                break
-            kept.insert(0, word)
+        kept = _phrase_before(before[: head.start()])
         if not kept or len(kept) > 6 or not kept[-1][:1].islower():
             return None
         kept[-1] = singular(kept[-1])
@@ -894,8 +1130,15 @@ class _Reader:
         text = self.text
         if _PRONOUN_OBJ.match(text, cursor):
             previous = next((m for m in reversed(self.out) if m.unit == "count"), None)
-            mention.metric = (
-                f"share of {previous.metric}" if previous and previous.metric else "share"
+            if previous is None or not previous.metric:
+                mention.metric = "share"
+                return True
+            # "about a third of them work on AI": a subset, told apart by what follows.
+            pronoun = _PRONOUN_OBJ.match(text, cursor)
+            assert pronoun is not None
+            qualifier = _qualifier(text[pronoun.end() : pronoun.end() + 60])
+            mention.metric = f"share of {previous.metric}" + (
+                f" in {qualifier}" if qualifier else ""
             )
             return True
         target = _of_target(text, cursor)
@@ -927,8 +1170,11 @@ class _Reader:
             dash = gap.strip() in {"-", "–", "—"}
             if head is None and not dash:
                 continue
-            starts_from = head is not None and head.group().lower().startswith("from")
-            if starts_from or (not dash and _UP_FROM.search(lead)):
+            starts_from = (
+                head is not None and "from" in head.group().lower() and not head.group("spread")
+            )
+            spread = head is not None and head.group("spread")
+            if starts_from or (not dash and not spread and _UP_FROM.search(lead)):
                 first.role, second.role = "from", "to"
             else:
                 first.approx = second.approx = "range"
@@ -947,16 +1193,51 @@ class _Reader:
                 mention.inherit = False
 
 
+def _phrase_before(before: str) -> list[str]:
+    """The noun phrase ending ``before`` once verbs are dropped: "Online retail sales in
+    Zhejiang grew" -> [Online, retail, sales]. Stops at a determiner, an owner ("Tongji
+    University's") or a verb; a trailing "in <Name>" is the place, not the metric.
+    """
+    words = _WORD.findall(before)
+    while words and (
+        words[-1].lower() in _AUXILIARIES
+        or _GROWTH_VERB.search(words[-1] + " ")
+        or _DECLINE_VERB.search(words[-1] + " ")
+    ):
+        words.pop()
+    kept: list[str] = []
+    for word in reversed(words[-7:]):
+        lower = word.lower()
+        if (
+            lower in DETERMINERS
+            or lower in _LEFT_STOP - {"in", "of"}
+            or lower.endswith(("'s", "’s"))
+        ):
+            break
+        kept.insert(0, word)
+    for index in range(len(kept) - 1, 0, -1):
+        if kept[index].lower() in ("in", "from", "at", "across") and all(
+            w[:1].isupper() for w in kept[index + 1 :]
+        ):
+            kept = kept[:index]
+            break
+    while kept and kept[0].lower() in ("of", "in"):
+        kept.pop(0)
+    return kept
+
+
 def _share_unit(first: Mention, second: Mention) -> None:
     """ "15 and 20 investments", "$2-3 billion": the first number takes the second's unit."""
     if first.unit == "count" and second.unit != "count":
         first.unit = second.unit
+        first.metric = None  # what the bare first number seemed to count no longer applies
         if first.value < second.value / 100:
             first.value *= second.value / max(1.0, _leading(second.value))
-    if not first.metric or first.inherit:
+    take_second = not first.metric or first.inherit or first.unit == second.unit != "count"
+    if take_second and second.metric and not second.inherit:
         first.metric, first.metric_span, first.inherit = second.metric, second.metric_span, False
-    elif not second.metric:
-        second.metric = first.metric
+    elif first.metric and (not second.metric or second.inherit):
+        second.metric, second.metric_span, second.inherit = first.metric, first.metric_span, False
 
 
 def _leading(value: float) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Final
 from seeds.lexicon import Entity, Gazetteer, MetricLexicon, load_gazetteer, load_metrics
 
 from .chinese import find_chinese
-from .english import find_english
+from .english import STARTER_STEMS, find_english
 from .metrics import is_money, normalize_metric
 from .model import Claim, Mention
 from .periods import assign_periods, find_periods
@@ -70,6 +71,8 @@ class _Context:
     published: dt.date | None
     lang_hint: str | None
     last_subject: Entity | None = None
+    #: A sentence without figures whose lead name has not been worked out yet.
+    pending: tuple[int, int, str] | None = None
 
 
 def _windows(sentence: Sentence, text: str) -> list[tuple[int, int]]:
@@ -138,25 +141,62 @@ def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
     claims: list[Claim] = []
     for lo, hi in windows:
         chunk = text[lo:hi]
+        if not _may_hold_figures(chunk, lang):
+            # Most sentences hold no number; what they name matters only if the next one
+            # starts with "It", so that is worked out later, and only then.
+            ctx.pending = (lo, hi, lang)
+            continue
         context = shown if shown is not None else ctx.original[lo:hi]
-        first = bisect_left(ctx.starts, lo)
-        last = bisect_left(ctx.starts, hi)
-        local = [(s - lo, e - lo, ent) for s, e, ent in ctx.entities[first:last] if e <= hi]
-        previous_entities = ctx.entities[max(0, first - LOOK_BACK) : first]
-        candidates = [Candidate(s, e, ent) for s, e, ent in local]
-        candidates += anaphors(chunk, lang, previous_entities, ctx.main, lo)
-        candidates.sort(key=lambda c: c.start)
-        carry = ctx.last_subject if starts_with_pronoun(chunk) else None
+        local, candidates = _candidates(ctx, chunk, lo, hi, lang)
+        carry = _carried(ctx) if starts_with_pronoun(chunk) else None
         found = _window_claims(ctx, chunk, context, lo, lang, local, candidates, carry)
         for claim, subject in found:
             claims.append(claim)
             if subject is not None:
-                ctx.last_subject = subject
+                ctx.last_subject, ctx.pending = subject, None
         if not found:
-            lead = lead_subject(chunk, lang, candidates)
-            if lead is not None:
-                ctx.last_subject = lead
+            ctx.pending = (lo, hi, lang)
     return claims
+
+
+_DIGIT: Final = re.compile(r"\d")
+_ZH_NUMERAL: Final = re.compile("[零〇一二两三四五六七八九十百千万亿半番成]")
+
+
+def _may_hold_figures(chunk: str, lang: str) -> bool:
+    """A cheap test that lets most sentences skip the figure scan altogether."""
+    if _DIGIT.search(chunk):
+        return True
+    if lang == "zh":
+        return _ZH_NUMERAL.search(chunk) is not None
+    lower = chunk.lower()
+    return any(stem in lower for stem in STARTER_STEMS)
+
+
+def _candidates(
+    ctx: _Context, chunk: str, lo: int, hi: int, lang: str
+) -> tuple[list[tuple[int, int, Entity]], list[Candidate]]:
+    """Entities in the window (window offsets), and the subject candidates incl. "the city"."""
+    first = bisect_left(ctx.starts, lo)
+    last = bisect_left(ctx.starts, hi)
+    local = [(s - lo, e - lo, ent) for s, e, ent in ctx.entities[first:last] if e <= hi]
+    previous_entities = ctx.entities[max(0, first - LOOK_BACK) : first]
+    candidates = [Candidate(s, e, ent) for s, e, ent in local]
+    candidates += anaphors(chunk, lang, previous_entities, ctx.main, lo)
+    candidates.sort(key=lambda c: c.start)
+    return local, candidates
+
+
+def _carried(ctx: _Context) -> Entity | None:
+    """What "It"/"Its" refers to: the last figure's subject, or the last sentence's lead name."""
+    if ctx.pending is not None:
+        lo, hi, lang = ctx.pending
+        ctx.pending = None
+        chunk = ctx.text[lo:hi]
+        lead = lead_subject(chunk, lang, _candidates(ctx, chunk, lo, hi, lang)[1])
+        if lead is not None:
+            ctx.last_subject = lead
+    return ctx.last_subject
 
 
 def _window_claims(
@@ -203,8 +243,15 @@ def _window_claims(
         periods[index] = period
         if mention.role == "from" and period is None:
             period = "before"  # "from 80% to 37%": the earlier value is not the current one
-        subject = _subject(ctx, chunk, lo, lang, mention, metric, candidates, carry)
+        if lang == "zh" and mention.metric_span is not None:
+            metric = _strip_place(metric, chunk, mention, local)
+            metrics[index] = metric
+        others = [m.metric_span for m in kept if m is not mention and m.metric_span]
+        subject = _subject(ctx, chunk, lo, lang, mention, metric, candidates, carry, others)
         name = subject.name if subject is not None else None
+        if subject is not None:
+            metric = _drop_owner(metric, subject)
+            metrics[index] = metric
         claim = Claim(
             value=_clean_value(mention.value),
             unit=mention.unit,
@@ -231,6 +278,7 @@ def _subject(
     metric: str,
     candidates: Sequence[Candidate],
     carry: Entity | None,
+    others: Sequence[tuple[int, int]],
 ) -> Entity | None:
     if mention.subject_hint:
         hinted = ctx.gazetteer.get(mention.subject_hint)
@@ -245,12 +293,41 @@ def _subject(
         candidates,
         possessor_end=mention.possessor_end,
         excluded=mention.metric_span,
+        others=others,
         kinds=kinds,
         weak=carry is None,
     )
     if subject is None and kinds:
         subject = _nearby_of_kind(ctx, lo, lo + len(chunk), kinds)
     return subject or carry or ctx.main
+
+
+def _strip_place(
+    metric: str, chunk: str, mention: Mention, local: Sequence[tuple[int, int, Entity]]
+) -> str:
+    """ "金华跨境电商卖家" -> "跨境电商卖家": a place opening a Chinese metric is its subject.
+
+    The span is shortened too, so that the place is seen as a subject candidate.
+    """
+    span = mention.metric_span
+    assert span is not None
+    for start, end, _entity in local:
+        name = chunk[start:end]
+        if start == span[0] and metric.startswith(name) and len(metric) > len(name):
+            mention.metric_span = (end, span[1])
+            return metric[len(name) :]
+    return metric
+
+
+def _drop_owner(metric: str, subject: Entity) -> str:
+    """ "share of ssrf's users" about SSRF is "share of users": the owner is the subject."""
+    if "'s " not in metric:
+        return metric
+    for name in (subject.name, *subject.aliases):
+        owned = f"{name.lower()}'s "
+        if owned in metric:
+            return metric.replace(owned, "", 1)
+    return metric
 
 
 def _nearby_of_kind(ctx: _Context, lo: int, hi: int, kinds: tuple[str, ...]) -> Entity | None:

@@ -161,6 +161,8 @@ def singular(word: str) -> str:
         return word[:-1]  # "IPOs" -> "IPO"
     if len(lower) <= 3 or lower in _NO_SINGULAR or not lower.endswith("s"):
         return word
+    if lower.endswith(("'s", "’s")):
+        return word  # a possessive, not a plural
     if lower.endswith(("ss", "us", "is")):
         return word
     if lower.endswith("ies") and len(lower) > 4:
@@ -220,7 +222,9 @@ def metric_from_words(words: Sequence[str], lexicon: MetricLexicon, unit: str) -
         metric, size = found
         rest = [w for w in kept[: len(kept) - size] if w.lower() not in GENERIC_MODIFIERS]
         return " ".join([*(_display(w) for w in rest), metric.name]) if rest else metric.name
-    while len(kept) > 1 and kept[0].lower() in GENERIC_MODIFIERS:
+    # "new" is generic in "new startups" but part of the name in "new energy vehicle output".
+    named = any(lexicon.lookup(" ".join(kept[:size])) for size in range(2, len(kept)))
+    while not named and len(kept) > 1 and kept[0].lower() in GENERIC_MODIFIERS:
         kept.pop(0)
     head = singular(kept[-1])
     return " ".join([*(_display(w) for w in kept[:-1]), _display(head)])

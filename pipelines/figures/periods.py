@@ -40,8 +40,8 @@ _EN: Final = re.compile(
     r"|(?P<last>\blast\s+year\b)|(?P<this>\bthis\s+year\b)|(?P<next>\bnext\s+year\b)"
     r"|(?P<annual>\b(?:annually|per\s+annum|per\s+year|a\s+year|each\s+year|every\s+year|yearly|"
     r"in\s+annual)\b)"
-    r"|(?P<monthly>\b(?:monthly|per\s+month|a\s+month|each\s+month|every\s+month)\b)"
-    r"|(?P<daily>\b(?:daily|per\s+day|a\s+day|each\s+day|every\s+day)\b)",
+    r"|(?P<monthly>\b(?:monthly(?!\s+active)|per\s+month|a\s+month|each\s+month|every\s+month)\b)"
+    r"|(?P<daily>\b(?:daily(?!\s+active)|per\s+day|a\s+day|each\s+day|every\s+day)\b)",
     re.IGNORECASE,
 )
 _ZH: Final = re.compile(
@@ -107,11 +107,63 @@ def _resolve(match: re.Match[str], published: dt.date | None, text: str) -> Peri
     return None
 
 
+_EN_STARTERS: Final = frozenset(
+    [
+        "since",
+        "by",
+        "until",
+        "through",
+        "as",
+        "in",
+        "during",
+        "for",
+        "throughout",
+        "over",
+        "last",
+        "this",
+        "next",
+        "annually",
+        "per",
+        "a",
+        "each",
+        "every",
+        "yearly",
+        "monthly",
+        "daily",
+    ]
+)
+_ZH_STARTERS: Final = frozenset("自从到至截去上今本明每年全月日")
+_LETTERS: Final = re.compile(r"[A-Za-z]+")
+_DIGITS: Final = re.compile(r"\d+")
+
+
+def _starts(sentence: str, lang: str) -> list[int]:
+    """Where a period expression may begin: the big pattern is tried only there."""
+    starts = set()
+    for match in _DIGITS.finditer(sentence):
+        starts.add(match.start())
+        starts.add(match.start() - 1)  # "(2020)", "Index 2025"
+    if lang == "zh":
+        starts.update(i for i, char in enumerate(sentence) if char in _ZH_STARTERS)
+    else:
+        starts.update(
+            m.start() for m in _LETTERS.finditer(sentence) if m.group().lower() in _EN_STARTERS
+        )
+    return sorted(s for s in starts if s >= 0)
+
+
 def find_periods(sentence: str, lang: str, published: dt.date | None) -> list[PeriodMark]:
     """Period expressions of one sentence, left to right."""
     pattern = _ZH if lang == "zh" else _EN
-    marks = []
-    for match in pattern.finditer(sentence):
+    marks: list[PeriodMark] = []
+    reached = 0
+    for start in _starts(sentence, lang):
+        if start < reached:
+            continue
+        match = pattern.match(sentence, start)
+        if match is None:
+            continue
+        reached = match.end()
         mark = _resolve(match, published, sentence)
         if mark is not None:
             marks.append(mark)

@@ -30,11 +30,12 @@ __all__ = [
 _PREP_EN: Final = re.compile(
     r"\b(?:in|at|from|of|across|with|by|for|to|within|near|around|than|behind|ahead\s+of|"
     r"including|like|versus|vs\.?|against|between|among|outside|inside|beyond|into|over|under|"
-    r"on|via|through|throughout|surpassing|overtaking|unlike|besides|toward|towards|and|or|"
-    r"plus|as)\s+(?:the\s+|a\s+|an\s+|its\s+)?$"
+    r"on|via|through|throughout|surpassing|overtaking|unlike|besides|toward|towards|as)"
+    r"\s+(?:the\s+|a\s+|an\s+|its\s+)?$"
     r"|(?:^|\s)(?:a|an)\s+$",
     re.IGNORECASE,
 )
+_CONJUNCT: Final = re.compile(r"\s*(?:,|，|、|and|or|plus|&|和|与|及)?\s*(?:and\s+)?")
 _PREP_ZH: Final = re.compile(r"(?:在|从|对|与|和|向|比|较|同|跟|给|于|到|、|及|以及|至)$")
 _LOCATIVE_AFTER: Final = re.compile(
     r"\b(?:in|to|at|across|throughout|for)\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE
@@ -47,7 +48,7 @@ _ANAPHOR_EN: Final = re.compile(
     r"|\b(?:the|this)\s+(?P<province>province)\b"
     r"|\b(?:the|this)\s+(?P<region>region|delta)\b"
     r"|\b(?:the|this)\s+(?P<institution>facility|laboratory|lab|institute|university|centre|center)\b"
-    r"|\b(?:the|this)\s+(?P<park>park|zone|corridor|district|cluster|area)\b",
+    r"|\b(?:the|this)\s+(?P<park>park|zone|corridor|district|cluster|area|network)\b",
     re.IGNORECASE,
 )
 _ANAPHOR_ZH: Final = re.compile(
@@ -173,6 +174,7 @@ def choose_subject(
     *,
     possessor_end: int | None = None,
     excluded: tuple[int, int] | None = None,
+    others: Sequence[tuple[int, int]] = (),
     kinds: tuple[str, ...] = (),
     weak: bool = True,
 ) -> Entity | None:
@@ -187,23 +189,23 @@ def choose_subject(
     and so have their subject already ("Its newest plant in Lingang turns out ...").
     """
     start, end = span
+    owner = _owner(sentence, candidates, excluded)
     usable = [
         c
         for c in candidates
         if not (excluded and c.start < excluded[1] and c.end > excluded[0])
+        and not any(c.start < e and c.end > s for s, e in others)
         and not (c.start < end and c.end > start)
+        and not _closed_aside(sentence, c.end, start)
         and (not kinds or c.entity.kind in kinds)
     ]
-    if excluded is not None:
+    if excluded is not None and lang == "zh":
         # A company or institution named right before the metric words modifies them
         # ("科创板上市企业": STAR Market listed companies), it does not own the figure.
         usable = [
             c
             for c in usable
-            if not (
-                c.entity.kind in ("institution", "company")
-                and excluded[0] - 1 <= c.end <= excluded[0]
-            )
+            if not (c.entity.kind in ("institution", "company") and c.end == excluded[0])
         ]
     if not usable:
         return None
@@ -213,15 +215,20 @@ def choose_subject(
         gap = sentence[last.end : start]
         if possessor_end is not None and last.end <= possessor_end <= last.end + 2:
             return last.entity
-        if lang != "zh" and re.fullmatch(r"(?:'s|’s)?\s{0,2}", gap):
-            return last.entity  # "with Hangzhou 13th"
-        if lang == "zh" and gap == "" and not _prepositional(sentence, last.start, lang):
-            return last.entity
+        if lang != "zh" and (re.fullmatch(r"(?:'s|’s)?\s{0,2}", gap) or _RANKED.fullmatch(gap)):
+            return last.entity  # "with Hangzhou 13th", "with Shanghai-Suzhou placing 6th"
     clause = _clause_start(sentence, start, lang)
-    subjects = [c for c in before if not _prepositional(sentence, c.start, lang)]
+    flags = _prepositional_flags(sentence, before, lang)
+    subjects = [c for c, prep in zip(before, flags, strict=True) if not prep]
     in_clause = [c for c in subjects if c.start >= clause]
+    # The clause's grammatical subject comes first, but "Shanghai's SMIC" names its owner
+    # before the company itself.
+    while len(in_clause) > 1 and _modifies_next(sentence, in_clause[0], in_clause[1]):
+        in_clause.pop(0)
     if in_clause:
-        return (in_clause[0] if lang == "zh" else in_clause[-1]).entity
+        return in_clause[0].entity
+    if owner is not None and not subjects and (not kinds or owner.entity.kind in kinds):
+        return owner.entity  # "nearly half of the SSRF's users"
     after = [c for c in usable if c.start >= end]
     hi = min(
         [i for i in (sentence.find(ch, end) for ch in ",;，；。") if i != -1] or [len(sentence)]
@@ -233,14 +240,74 @@ def choose_subject(
         tail = sentence[cand.end : cand.end + 2]
         if _OWNER_AFTER.search(lead) and tail in ("'s", "’s"):
             return cand.entity  # "nearly half of the facility's users"
-        if weak and lang != "zh" and _LOCATIVE_AFTER.search(lead):
+        if weak and lang != "zh" and not cand.anaphor and _LOCATIVE_AFTER.search(lead):
             return cand.entity
     if subjects:
         return subjects[0].entity
     if before and weak:
         owners = [c for c in before if re.search(r"\bof\s+(?:the\s+)?$", sentence[: c.start])]
-        return (owners or before)[-1].entity
+        return (owners or before)[0].entity
     return None
+
+
+def _prepositional_flags(sentence: str, cands: Sequence[Candidate], lang: str) -> list[bool]:
+    """Whether each candidate stands behind a preposition; "in Hefei and Shanghai" puts both
+    behind it, "..., and Alibaba alone operates" does not."""
+    flags: list[bool] = []
+    for index, cand in enumerate(cands):
+        previous = cands[index - 1] if index else None
+        if previous is not None and _CONJUNCT.fullmatch(sentence[previous.end : cand.start]):
+            flags.append(flags[-1])
+        else:
+            flags.append(_prepositional(sentence, cand.start, lang))
+    return flags
+
+
+_PLACES: Final = frozenset({"city", "province", "region", "district", "country", "park"})
+
+
+def _modifies_next(sentence: str, first: Candidate, second: Candidate) -> bool:
+    """ "Shanghai's SMIC": a place owning a company or institution names where, not who."""
+    if first.entity.kind not in _PLACES or second.entity.kind in _PLACES:
+        return False
+    gap = sentence[first.end : second.start]
+    return bool(re.fullmatch(r"(?:'s|’s|-based)?\s*(?:\w+\s+){0,1}", gap)) and gap[:2] in (
+        "'s",
+        "’s",
+        "-b",
+    )
+
+
+_RANKED: Final = re.compile(
+    r"\s+(?:was\s+|is\s+|has\s+been\s+|now\s+)?(?:plac\w+|rank\w*|came|comes|finish\w*|stood|"
+    r"stands|sits)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _owner(
+    sentence: str, candidates: Sequence[Candidate], span: tuple[int, int] | None
+) -> Candidate | None:
+    """The "X's" that opens a share's metric ("of the *SSRF's* users"), if it is a name."""
+    if span is None:
+        return None
+    for cand in candidates:
+        inside = span[0] <= cand.start < span[1]
+        if (
+            inside
+            and sentence[cand.end : cand.end + 2] in ("'s", "’s")
+            and cand.entity.kind != "country"
+        ):
+            return cand
+    return None
+
+
+def _closed_aside(sentence: str, cand_end: int, figure_start: int) -> bool:
+    """Whether a name sits in parentheses closed before the figure ("(China's highest ...);")."""
+    if sentence.find(")", cand_end, figure_start) == -1:
+        return False
+    opening = sentence.rfind("(", 0, cand_end)
+    return opening != -1 and sentence.find(")", opening, cand_end) == -1
 
 
 def starts_with_pronoun(sentence: str) -> bool:

@@ -19,63 +19,115 @@ _MONTHS: Final = (
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 
-_TRAPS: Final = re.compile(
-    "|".join(
-        [
-            # ISO-like dates and times: 2025-05-24, 2025/5/24, 24.05.2025, 00:25, 10:20:33
-            r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b",
-            r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
-            r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?",
-            r"\b\d{1,2}\s?[ap]\.m\.",
-            r"\b\d{1,2}\s?(?:am|pm)\b",
-            # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
-            rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,])",
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?",
-            rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b",
-            # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
-            r"\d{2,4}\s?年\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?[日号])?",
-            r"\d{1,2}\s?月\s?\d{1,2}\s?[日号]",
-            r"(?<!\d)\d{1,2}月(?:份|初|中旬|下旬|上旬|底|末)?(?![\d])",
-            r"(?<![\d.])(?:1[89]|2[01])\d{2}\s?年(?:代|度|初|底|末|中|前|后|以来)?",
-            r"[一二三四五六七八九〇零]{4}年",
-            # Periods told as spans: "in the first 11 months of 2024", "over the past 5 years"
-            r"\b(?:first|last|past|next|previous|coming)\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\b",
-            # Years in decades and seasons: the 2020s, Q3 2025, H1
-            r"\b(?:19|20)\d{2}s\b",
-            r"\b[QH][1-4]\b",
-            # Phones, hotlines, licence and ID numbers
-            r"(?:\+\s?86[\s\-]?)?\(?0\d{2,3}\)?[\s\-]\d{3,4}[\s\-]?\d{4}\b",
-            r"\b[48]00[\s\-]?\d{3}[\s\-]?\d{4}\b",
-            r"\b1[3-9]\d{9}\b",
-            r"(?<![\d,.])\d{7,}(?![\d,.])",
-            r"(?:电话|热线|传真|邮编|许可证|备案号|ICP备|ICP证|公网安备|编号|Tel|Fax|Hotline|No\.|"
-            r"License|Licence|ID)[\s:：号]*[\dA-Za-z\-\s()]{3,}",
-            r"[沪京粤浙苏皖]ICP[备证]\d+号(?:-\d+)?",
-            # Names with numbers: 1+8, 1+X, Silicon Valley 2.0, Industry 4.0, Web3, No. 1
-            r"\b\d+\s?\+\s?(?:\d+|[A-Z])\b(?!\s?(?:%|percent))",
-            r"(?<=[A-Za-z]\s)\d{1,2}\.0\b",
-            r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b",
-            r"\bNo\.\s?\d+\b",
-            r"\b(?:COVID|Covid|covid)-19\b",
-            # Ages used as adjectives, rate denominators, sports scores
-            r"\b\d{1,3}[\s\-]year[\s\-]old\b",
-            r"\baged\s+\d{1,3}\b",
-            r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|inhabitants|persons|employees|workers))\b",
-            r"每\s?(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千万]+)\s?(?:万|千|百)?\s?(?:人|名|户)",
-            r"(?<![\d.])\d{1,2}[-–]\d{1,2}(?=\s+(?:win|victory|defeat|loss|draw|lead|home|away)\b)",
-            r"\b(?:won|beat|lost|drew|trailed|led)\s+\d{1,2}[-–]\d{1,2}\b",
-            # Emoji counters of page chrome (📢0, 👁 27) and spam numerals
-            r"[📢👁🔖⏱🕒📅]\s?\d+",
-            r"\b(?:sh|SH)\d{3,4}\b",
-            # Short quoted names: "Tech Pioneer 2025", “一小时科创圈”, 《十四五规划》
-            r"《[^》\n]{1,40}》",
-            r"“[^”\n\d]{0,12}[\d一二三四五六七八九十][^”\n]{0,12}”",
-            r"\"[A-Z][^\"\n]{0,30}\"",
-            r"“[A-Z][^”\n]{0,30}”",
-            r"'[A-Z][^'\n]{0,30}'",
-        ]
-    )
+_MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                       "Dec")  # fmt: skip
+
+# (gate, pattern): a pattern runs only when one of its gate substrings occurs in the sentence
+# (None: always). Patterns are kept apart rather than joined into one alternation, because a
+# match of one would hide an overlapping match of another ("⏱ 2025" hiding "2025-05-24").
+# Each opens with a literal or a digit, the word boundary checked just after it
+# ("\d(?<!\w\d)" is "\b\d"), so the regex engine can skip to where a match may start.
+_RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
+    # ISO-like dates and times: 2025-05-24, 2025/5/24, 24.05.2025, 00:25, 10:20:33, 9 a.m.
+    (None, r"\d(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b"),
+    (None, r"\d(?<!\w\d)\d?[/.]\d{1,2}[/.]\d{2,4}\b"),
+    ((":", "："), r"\d(?<![\d.]\d)\d?[:：]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?"),
+    (("am", "pm", "a.m", "p.m"), r"\d(?<!\w\d)\d?\s?(?:[ap]\.m\.|(?:am|pm)\b)"),
+    # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
+    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,])"),
+    (_MONTH_WORDS, rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?"),
+    (_MONTH_WORDS, rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b"),
+    # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
+    (("月",), r"\d{2,4}\s?年\s?\d{1,2}\s?月(?:\s?\d{1,2}\s?[日号])?"),
+    (("月",), r"\d{1,2}\s?月\s?\d{1,2}\s?[日号]"),
+    (("月",), r"\d(?<!\d\d)\d?月(?:份|初|中旬|下旬|上旬|底|末)?(?!\d)"),
+    (("年",), r"[12](?<![\d.][12])[0-9]\d{2}\s?年(?:代|度|初|底|末|中|前|后|以来)?"),
+    (("年",), r"[一二三四五六七八九〇零]{4}年"),
+    # Periods told as spans: "in the first 11 months of 2024", "over the past 5 years"
+    (
+        ("first", "last", "past", "next", "previous", "coming"),
+        r"\b(?:first|last|past|next|previous|coming)\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\b",
+    ),
+    # Years in decades and seasons: the 2020s, Q3 2025, H1
+    (None, r"(?:19|20)(?<!\w..)\d{2}s\b"),
+    (None, r"[QH][1-4](?<!\w..)\b"),
+    # Phones, hotlines, licence and ID numbers
+    (None, r"\+\s?86[\s\-]?\(?0?\d{2,3}\)?[\s\-]?\d{3,4}[\s\-]?\d{4}\b"),
+    (None, r"(?:\(0|0)\d{2,3}\)?[\s\-]\d{3,4}[\s\-]?\d{4}\b"),
+    (None, r"[48](?<!\w[48])00[\s\-]?\d{3}[\s\-]?\d{4}\b"),
+    (None, r"1(?<!\w1)[3-9]\d{9}\b"),
+    (None, r"\d(?<![\d,.]\d)\d{6,}(?![\d,.])"),
+    (
+        None,
+        r"(?:电话|热线|传真|邮编|许可证|备案号|ICP备|ICP证|公网安备|编号|Tel|Fax|Hotline|No\.|"
+        r"License|Licence|ID)[\s:：号]*[\dA-Za-z\-\s()]{3,}",
+    ),
+    (None, r"[沪京粤浙苏皖]ICP[备证]\d+号(?:-\d+)?"),
+    # Names with numbers: 1+8, 1+X, Silicon Valley 2.0, Industry 4.0, No. 1, COVID-19
+    (("+",), r"\d(?<!\w\d)\d*\s?\+\s?(?:\d+|[A-Z])\b(?!\s?(?:%|percent))"),
+    ((".0",), r"(?<=[A-Za-z]\s)\d{1,2}\.0\b"),
+    (("top", "Top", "TOP"), r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b"),
+    (("No.",), r"\bNo\.\s?\d+\b"),
+    (("-19",), r"\b(?:COVID|Covid|covid)-19\b"),
+    # Ages used as adjectives, rate denominators, sports scores
+    (("year",), r"\d(?<!\w\d)\d{0,2}[\s\-]year[\s\-]old\b"),
+    (("aged",), r"\baged\s+\d{1,3}\b"),
+    (
+        ("per", "every"),
+        r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|"
+        r"inhabitants|persons|employees|workers))\b",
+    ),
+    (
+        ("每",),
+        r"每\s?(?:\d+(?:\.\d+)?|[一二三四五六七八九十百千万]+)\s?(?:万|千|百)?\s?(?:人|名|户)",
+    ),
+    (
+        ("win", "victory", "defeat", "loss", "draw", "lead", "home", "away"),
+        r"\d(?<![\d.]\d)\d?[-–]\d{1,2}(?=\s+(?:win|victory|defeat|loss|draw|lead|home|away)\b)",
+    ),
+    (
+        ("won", "beat", "lost", "drew", "trailed", "led", "ended", "finished"),
+        r"\b(?:won|beat|lost|drew|trailed|led|ended|finished)\s+\d{1,2}[-–]\d{1,2}\b",
+    ),
+    # Addresses: Building 3, Room 1204, 88 Keyuan Road, 1000号, 3号楼
+    (
+        (
+            "Building",
+            "Room",
+            "Floor",
+            "Suite",
+            "Unit",
+            "Gate",
+            "Exit",
+            "Hall",
+            "Block",
+            "Tower",
+            "Line",
+            "Lane",
+            "Platform",
+        ),
+        r"\b(?:Building|Room|Floor|Suite|Unit|Gate|Exit|Hall|Block|Tower|Line|Lane|Platform)\s+\d+[A-Z]?\b",
+    ),
+    (
+        ("Road", "Street", "Avenue", "Lane", "Rd", "St", "Ave", "Boulevard"),
+        r"\d(?<!\w\d)\d*\s+[A-Z][a-z]+\s+(?:Road|Street|Avenue|Lane|Rd|St|Ave|Boulevard)\b",
+    ),
+    (("号", "弄"), r"\d+\s?(?:号楼|号线|号院|弄|号(?![\u4e00-\u9fff]*(?:企业|公司)))"),
+    # Emoji counters of page chrome (📢0, 👁 27) and spam codes
+    (None, r"[📢👁🔖⏱🕒📅]\s?\d+"),
+    (("sh", "SH"), r"\b(?:sh|SH)\d{3,4}\b"),
+    # Short quoted names: "Tech Pioneer 2025", “一小时科创圈”, 《十四五规划》
+    (None, r"《[^》\n]{1,40}》"),
+    (None, r"“[^”\n\d]{0,12}[\d一二三四五六七八九十][^”\n]{0,12}”"),
+    (None, r"\"[A-Z][^\"\n]{0,30}\""),
+    (None, r"“[A-Z][^”\n]{0,30}”"),
+    (None, r"'[A-Z][^'\n]{0,30}'"),
 )
+_TRAPS: Final = tuple(
+    (frozenset(gate) if gate else None, re.compile(pattern)) for gate, pattern in _RAW
+)
+_GATE_WORDS: Final = frozenset(word for gate, _pattern in _RAW for word in gate or ())
+
 #: Numbered list markers at the start of a sentence: "1. ", "(2) ", "3) ", "一、", "①".
 _LIST_MARKER: Final = re.compile(
     r"^\s*(?:[\u4e00-\u9fff]{1,12}\d{0,4}[\u4e00-\u9fff]{0,4}\s+)?"  # a spam token glued in front
@@ -92,9 +144,14 @@ def protected_spans(sentence: str) -> list[tuple[int, int]]:
     marker = _LIST_MARKER.match(sentence)
     if marker:
         spans.append((marker.start(), marker.end()))
-    for match in _TRAPS.finditer(sentence):
-        text = match.group()
-        if text[:1] in "\"“'" and _SPEECH_WORDS.search(text):
-            continue  # a quotation of speech, not a name
-        spans.append(match.span())
+    present = {word for word in _GATE_WORDS if word in sentence}
+    for gate, pattern in _TRAPS:
+        if gate is not None and gate.isdisjoint(present):
+            continue
+        for match in pattern.finditer(sentence):
+            text = match.group()
+            if text[:1] in "\"“'" and _SPEECH_WORDS.search(text):
+                continue  # a quotation of speech, not a name
+            spans.append(match.span())
+    spans.sort()
     return spans

@@ -1,0 +1,157 @@
+"""How fast is figure extraction? Prints figures; asserts nothing (tests carry no timings).
+
+1. The demo site's article pages: figures per page against trafilatura's own extraction of the
+   same pages (issue 3's target: under 20% of trafilatura's time).
+2. A large synthetic bilingual corpus: characters and claims per second.
+3. Pathological inputs (endless digit runs, number soup, unpunctuated pages): the worst time.
+
+Run: ``python -m benchmarks.figures_speed [--articles N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.extract import decode_body, extract_article
+from pipelines.figures import extract_claims
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "seeds" / "demo" / "site"
+
+EN = [
+    "{place} now hosts {n:,} {topic} companies, up {p}% from a year earlier, city data show.",
+    "Investment in {place}'s {topic} sector reached ${b} billion in {year}, officials said.",
+    "A new {topic} laboratory in {place} will employ more than {n:,} engineers by {year}.",
+    "The {place} {topic} cluster ranks {r}th nationally, according to an industry survey.",
+    "Local firms filed {n:,} patents on {topic}, nearly a quarter of the regional total.",
+    "Researchers said the {topic} pilot line in {place} cut production costs by {p}%.",
+    "The incubator has helped {n} startups raise ¥{b} billion since {year}.",
+    "Trains between {place} and Shanghai take about {m} minutes; the line opened on March 3.",
+    "Analysts expect the market to grow {p}% annually, though the 1+8 plan is still a draft.",
+]
+ZH = [
+    "{year}年，{place_zh}{topic_zh}企业达到{n}家，同比增长{p}%。",
+    "{place_zh}{topic_zh}产业规模突破{b}00亿元，约占全国的四分之一。",
+    "截至{year}年底，{place_zh}共有独角兽企业{r}家，位列全国第{r2}。",
+    "记者3月5日获悉，{place_zh}新增研发人员超过{n}人，其中外籍人才近{m}名。",
+]
+PLACES = ["Shanghai", "Pudong", "Zhangjiang", "Lingang", "Suzhou", "Hangzhou", "Hefei", "Nanjing"]
+PLACES_ZH = ["上海", "浦东", "张江", "临港", "苏州", "杭州", "合肥", "南京"]
+TOPICS = ["chip", "AI", "biotech", "quantum", "robotics", "battery"]
+TOPICS_ZH = ["集成电路", "人工智能", "生物医药", "量子", "机器人", "动力电池"]
+
+
+def synthetic_article(seed: int) -> str:
+    """A made-up article of 10-16 sentences, English or Chinese, full of figures and traps."""
+    rnd = random.Random(seed)
+    zh = rnd.random() < 0.35
+    lines = []
+    for _ in range(rnd.randint(10, 16)):
+        template = rnd.choice(ZH if zh else EN)
+        lines.append(
+            template.format(
+                place=rnd.choice(PLACES),
+                place_zh=rnd.choice(PLACES_ZH),
+                topic=rnd.choice(TOPICS),
+                topic_zh=rnd.choice(TOPICS_ZH),
+                n=rnd.randint(12, 90_000),
+                p=rnd.randint(2, 80),
+                b=rnd.randint(1, 90),
+                year=rnd.randint(2015, 2030),
+                r=rnd.randint(4, 39),
+                r2=rnd.randint(1, 9),
+                m=rnd.randint(20, 120),
+            )
+        )
+    return "\n".join(lines)
+
+
+def timed(fn: Callable[[], object], repeat: int = 3) -> float:
+    """Best-of-``repeat`` wall time of ``fn`` in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def demo_pages() -> None:
+    pages = [
+        p for p in sorted((SITE / "rev1").rglob("*.html")) if "/story/" in str(p) or "/20" in str(p)
+    ] + [SITE / "rev1" / "pujiang-post" / "data" / "shanghai-tech-in-numbers.html"]
+    rows = []
+    for path in pages:
+        _, html = decode_body(path.read_bytes(), None)
+        url = f"http://127.0.0.1/{path.name}"
+        try:
+            article = extract_article(html, url=url)
+        except ValueError:
+            continue
+        extract_claims(article.text, lang=article.lang)  # warm caches and lexicons
+        t_traf = timed(lambda html=html, url=url: extract_article(html, url=url))
+        t_fig = timed(lambda a=article: extract_claims(a.text, lang=a.lang), repeat=20)
+        rows.append((path.name, len(article.text), t_traf, t_fig))
+    print("demo article pages (best of runs):")
+    print(f"  {'page':<42}{'chars':>7}{'traf ms':>9}{'fig ms':>8}{'ratio':>7}")
+    for name, chars, t_traf, t_fig in rows:
+        print(
+            f"  {name:<42}{chars:>7}{t_traf * 1e3:>9.2f}{t_fig * 1e3:>8.2f}{t_fig / t_traf:>7.1%}"
+        )
+    ratio = sum(r[3] for r in rows) / sum(r[2] for r in rows)
+    print(f"  figures / trafilatura time over {len(rows)} pages: {ratio:.1%} (target < 20%)")
+
+
+def corpus(articles: int) -> None:
+    texts = [synthetic_article(i) for i in range(articles)]
+    chars = sum(map(len, texts))
+    start = time.perf_counter()
+    claims = sum(len(extract_claims(t)) for t in texts)
+    elapsed = time.perf_counter() - start
+    per_article = [timed(lambda t=t: extract_claims(t), repeat=1) for t in texts[:200]]
+    print(f"synthetic corpus: {articles} articles, {chars:,} chars, {claims:,} claims")
+    print(f"  {chars / elapsed:,.0f} chars/s, {claims / elapsed:,.0f} claims/s, "
+          f"{elapsed / articles * 1e3:.2f} ms/article "
+          f"(median {statistics.median(per_article) * 1e3:.2f} ms, "
+          f"max {max(per_article) * 1e3:.2f} ms over 200)")  # fmt: skip
+
+
+PATHOLOGICAL = {
+    "digit run 200k": "7" * 200_000,
+    "comma digits 100k": "1," * 50_000,
+    "spaced numbers 100k": "12 " * 33_000,
+    "percent soup 100k": "42% of " * 14_000,
+    "zh numerals 100k": "三千二百亿" * 20_000,
+    "zh measure soup 100k": "超过43家约3200亿元" * 8_000,
+    "words 100k": "one two three hundred " * 4_500,
+    "one unpunctuated line 100k": " ".join(synthetic_article(i).replace("\n", " ") for i in range(90))[:100_000],
+    "dates and phones 100k": "2025-05-24 00:25 021-12345678 " * 3_300,
+}  # fmt: skip
+
+
+def pathological() -> None:
+    print("pathological inputs:")
+    worst = 0.0
+    for name, text in PATHOLOGICAL.items():
+        seconds = timed(lambda t=text: extract_claims(t), repeat=1)
+        worst = max(worst, seconds * 1e3 / max(1, len(text)) * 1e5)
+        print(f"  {name:<30}{len(text):>8} chars {seconds * 1e3:>9.1f} ms")
+    print(f"  worst: {worst:.1f} ms per 100k chars")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args()
+    demo_pages()
+    corpus(args.articles)
+    pathological()
+
+
+if __name__ == "__main__":
+    main()

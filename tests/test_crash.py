@@ -1,0 +1,296 @@
+"""Crash safety: SIGKILL a real ``deltawatch crawl`` at random points, rerun, compare.
+
+A killed run must leave a consistent store (``PRAGMA integrity_check``, foreign keys, the
+full-text index), nothing duplicated or half-written, and the next run must finish the job:
+the final store equals the store of a run that was never interrupted. Kill points are drawn
+from fixed seeds: "after the k-th article version is committed, plus a few milliseconds",
+so every kill lands mid-crawl (between or inside page transactions), never before or after.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seeds.demo_site import SiteServer
+from tests import sites
+from tests.conftest import ROOT, run_cli
+
+SEEDS = (2, 4, 13, 11, 10)  # kill after 0, 1, 2, 3 and 4 stored versions (+ jitter)
+#: Seconds the site waits before each answer, so a crawl lasts long enough to be killed.
+SERVER_DELAY = 0.15
+
+HEFEI = sites.Story(
+    "hefei-quantum",
+    "Hefei quantum network links 12 cities in the Yangtze River Delta",
+    [
+        "A quantum communication network run from Hefei now links 12 cities across the Yangtze "
+        "River Delta, the Anhui provincial government said on Friday.",
+        "The backbone stretches 2,000 km and carries encrypted traffic for banks and power "
+        "companies in Shanghai, Nanjing and Hangzhou, officials said at a technology fair.",
+        "Researchers at the University of Science and Technology of China said the network's "
+        "error rate had fallen below 2% this year, helped by new photon detectors.",
+        "The province plans to invest 5 billion yuan in quantum computing over the next five "
+        "years, with a 500-qubit prototype computer due at the Hefei laboratory.",
+    ],
+)
+#: Two sources; every figure is reported by at most one article of each, so which article
+#: gets "new" and which "corroborated"/"conflict" may depend on timing, but not the kinds.
+STORIES: dict[str, list[sites.Story]] = {
+    "wire": [sites.UNICORNS, sites.SMIC, sites.ZH_UNICORNS, sites.OFF_TOPIC],
+    "post": [
+        replace(  # corroborates the unicorn count
+            sites.UNICORNS,
+            slug="unicorns-2",
+            title="Chip and AI startups push Shanghai to 43 unicorns",
+            paragraphs=[p.replace("on Monday", "on Tuesday") for p in sites.UNICORNS.paragraphs],
+        ),
+        replace(  # conflicts with SMIC's process node
+            sites.SMIC,
+            slug="smic-3nm",
+            title="SMIC said to trial 3nm process in Pudong",
+            paragraphs=[p.replace("5nm", "3nm") for p in sites.SMIC.paragraphs],
+        ),
+        replace(  # conflicts with the venture total and the unicorn count in Chinese
+            sites.ZH_UNICORNS,
+            slug="zh-venture",
+            title="上海科技企业风险投资超过900亿美元",
+            paragraphs=[p.replace("870亿", "900亿").replace("43家", "45家")
+                        for p in sites.ZH_UNICORNS.paragraphs],
+        ),
+        HEFEI,
+    ],
+}  # fmt: skip
+N_VERSIONS = sum(map(len, STORIES.values())) - 1  # the off-topic story has no version
+
+
+@pytest.fixture
+def crash_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
+    """Two feeds of four articles each on a slowish site; returns the sources file."""
+    base = site_server.base_url
+    entries = []
+    for name, stories in STORIES.items():
+        items = []
+        for story in stories:
+            path = f"/{name}/{story.slug}.html"
+            sites.write_story(site_dir, path, story, base=base)
+            items.append((path, story.title))
+        sites.write_feed(site_dir, f"/{name}/feed.xml", items, base=base)
+        entries.append({"name": name, "kind": "feed", "url": f"{base}/{name}/feed.xml"})
+    site_server.delay = SERVER_DELAY
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sites.sources_toml(entries).replace("concurrency = 4", "concurrency = 1"))
+    return sources
+
+
+def _count(db: Path, sql: str) -> int:
+    """A read that never fails on a store being created or written (WAL: readers don't block)."""
+    if not db.exists():
+        return -1
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute(sql).fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
+def _kill_at(seed: int, sources: Path, db: Path) -> dict[str, Any]:
+    """Start a crawl, SIGKILL it at the seed's point; returns where it was killed."""
+    rng = random.Random(seed)
+    after_versions = rng.randint(0, N_VERSIONS - 3)  # leave work for the rerun
+    jitter = rng.uniform(0.0, 0.1)
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(sources)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        probe = (
+            "SELECT count(*) FROM article_versions"
+            if after_versions
+            else "SELECT count(*) FROM runs WHERE status = 'running'"
+        )
+        while _count(db, probe) < max(after_versions, 1):
+            assert child.poll() is None, "the crawl ended before its kill point"
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.005)
+        time.sleep(jitter)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    return {
+        "seed": seed,
+        "after_versions": after_versions,
+        "versions_at_kill": _count(db, "SELECT count(*) FROM article_versions"),
+        "returncode": child.returncode,
+    }
+
+
+def canonical_dump(db: Path) -> dict[str, Any]:
+    """The store's content without ids, timestamps or run bookkeeping, in a stable order."""
+    with sqlite3.connect(db) as conn:
+        q = conn.execute
+        articles = sorted(
+            q(
+                "SELECT url, source, status, skip_reason, title, lang, version_count,"
+                " (SELECT content_hash FROM article_versions WHERE id = a.current_version_id)"
+                " FROM articles a"
+            ).fetchall()
+        )
+        versions = sorted(
+            q(
+                "SELECT a.url, v.n, v.content_hash, v.chars, v.title, v.suspect, v.extractor_version"
+                " FROM article_versions v JOIN articles a ON a.id = v.article_id"
+            ).fetchall()
+        )
+        claims = sorted(
+            q(
+                'SELECT v.content_hash, c.key, c.value, c.unit, c.approx, c.start, c."end"'
+                " FROM claims c JOIN article_versions v ON v.id = c.version_id"
+            ).fetchall()
+        )
+        events = sorted(q("SELECT kind, key FROM claim_events").fetchall())
+    return {"articles": articles, "versions": versions, "claims": claims, "events": events}
+
+
+def assert_consistent(db: Path) -> None:
+    """Integrity, foreign keys, the FTS index, and nothing duplicated or half-written."""
+    with sqlite3.connect(db) as conn:
+        q = conn.execute
+        assert q("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert q("PRAGMA foreign_key_check").fetchall() == []
+        q("INSERT INTO article_versions_fts(article_versions_fts) VALUES ('integrity-check')")
+        duplicates = {
+            "articles": "SELECT url FROM articles GROUP BY url HAVING count(*) > 1",
+            "versions": "SELECT article_id FROM article_versions"
+            " GROUP BY article_id, content_hash HAVING count(*) > 1",
+            "claims": 'SELECT version_id FROM claims GROUP BY version_id, key, start, "end"'
+            " HAVING count(*) > 1",
+            "events": "SELECT kind FROM claim_events"
+            " GROUP BY kind, key, version_id, claim_id HAVING count(*) > 1",
+        }
+        for what, sql in duplicates.items():
+            assert q(sql).fetchall() == [], f"duplicated {what}"
+        half_written = {
+            "article without its version": "SELECT id FROM articles WHERE status = 'active'"
+            " AND current_version_id NOT IN (SELECT id FROM article_versions)",
+            "wrong version count": "SELECT id FROM articles a WHERE version_count !="
+            " (SELECT count(*) FROM article_versions v WHERE v.article_id = a.id)",
+            "claim without version": "SELECT id FROM claims"
+            " WHERE version_id NOT IN (SELECT id FROM article_versions)",
+            "event without claim": "SELECT id FROM claim_events"
+            " WHERE claim_id IS NOT NULL AND claim_id NOT IN (SELECT id FROM claims)",
+            "trusted version without claims": "SELECT id FROM article_versions v"
+            " WHERE suspect IS NULL AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.version_id = v.id)",
+        }
+        for what, sql in half_written.items():
+            assert q(sql).fetchall() == [], what
+
+
+def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
+    crash_site: Path, tmp_path: Path
+) -> None:
+    reference_db = tmp_path / "reference.db"
+    assert run_cli("crawl", "--sources", str(crash_site), db=reference_db).returncode == 0
+    assert_consistent(reference_db)
+    reference = canonical_dump(reference_db)
+    assert len(reference["versions"]) == N_VERSIONS and reference["claims"] and reference["events"]
+    assert {kind for kind, _ in reference["events"]} >= {"new", "corroborated", "conflict"}
+
+    kills = []
+    for seed in SEEDS:
+        db = tmp_path / f"killed-{seed}.db"
+        kill = _kill_at(seed, crash_site, db)
+        kills.append(kill)
+        assert kill["returncode"] == -signal.SIGKILL
+        assert_consistent(db)  # right after the kill, before any repair
+        rerun = run_cli("crawl", "--sources", str(crash_site), db=db)
+        assert rerun.returncode == 0, rerun.stderr[-2000:]
+        assert_consistent(db)
+        assert canonical_dump(db) == reference, f"seed {seed}: {kill}"
+        assert kill["versions_at_kill"] < N_VERSIONS, kill
+        with sqlite3.connect(db) as conn:
+            # The killed run is reconciled as interrupted by the next run; no lock is left.
+            assert conn.execute("SELECT status FROM runs ORDER BY id").fetchall() == [
+                ("interrupted",),
+                ("ok",),
+            ]
+            assert conn.execute("SELECT count(*) FROM locks").fetchone() == (0,)
+    # The kills did land mid-crawl: some with part of the articles stored, at varied points.
+    stored = [k["versions_at_kill"] for k in kills]
+    assert all(0 <= n < N_VERSIONS for n in stored), kills
+    assert len(set(stored)) >= 3, kills
+
+
+# -- durability: online backups ---------------------------------------------------------------
+
+
+def _rows(db: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, FTS index included (what "same rows" means)."""
+    with sqlite3.connect(db) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )]  # fmt: skip
+        # Sorted in Python: the FTS shadow tables include WITHOUT ROWID ones.
+        return {t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables}
+
+
+def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
+    crash_site: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "live.db"
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(crash_site)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    snapshots: list[tuple[Path, int]] = []
+    try:
+        while crawl.poll() is None and len(snapshots) < 12:
+            if _count(db, "SELECT count(*) FROM article_versions") < 1:
+                time.sleep(0.02)
+                continue
+            dest = tmp_path / f"mid-{len(snapshots)}.db"
+            result = run_cli("backup", str(dest), db=db)
+            assert result.returncode == 0, result.stderr
+            assert "integrity ok" in result.stdout
+            snapshots.append((dest, _count(dest, "SELECT count(*) FROM article_versions")))
+    finally:
+        assert crawl.wait(timeout=60) == 0
+    # Some copies were taken mid-crawl, with part of the articles in.
+    assert any(0 < n < N_VERSIONS for _, n in snapshots), snapshots
+    final = canonical_dump(db)
+    for dest, _ in snapshots:
+        assert_consistent(dest)
+        assert not dest.with_name(dest.name + ".partial").exists()
+        # A snapshot is a past state of the store: each article in it is whole, as stored.
+        part = canonical_dump(dest)
+        for what in ("versions", "claims"):
+            assert set(part[what]) <= set(final[what]), what
+        hashes = {v[2] for v in part["versions"]}
+        assert {c for c in final["claims"] if c[0] in hashes} == set(part["claims"])
+
+    # After the crawl: the backup holds exactly the store's rows, and restores.
+    dest = tmp_path / "backups" / "final.db"
+    assert run_cli("backup", str(dest), db=db).returncode == 0
+    assert _rows(dest) == _rows(db)
+    restored = tmp_path / "restored.db"
+    restored.write_bytes(dest.read_bytes())  # restore = copy the file into place
+    assert_consistent(restored)
+    same = [run_cli("articles", "--json", db=d).stdout for d in (db, restored)]
+    assert same[0] == same[1] and '"versions": 1' in same[0]
+    # The restored store carries on: a crawl into it finds everything already there.
+    again = run_cli("crawl", "--all", "--sources", str(crash_site), db=restored)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert canonical_dump(restored) == final
