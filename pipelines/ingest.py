@@ -53,7 +53,7 @@ MIN_TRUSTED_CHARS = {"en": 300, "zh": 100}
 #: A new version shorter than this share of the previous one is a suspect extraction.
 MAX_SHRINK = 0.5
 #: Fuzzy metric matches need at least this word overlap (Jaccard).
-FUZZY_METRIC = 0.6
+FUZZY_METRIC = 0.75
 #: The default recheck ladder (DESIGN.md): re-fetch this long after the article last changed.
 DEFAULT_RECHECK = (timedelta(hours=3), timedelta(days=1), timedelta(days=3), timedelta(days=7))
 #: Gone for good: the article is kept but no longer rechecked.
@@ -105,6 +105,37 @@ def prepare(page: Page) -> Article | ExtractionError:
         return exc
 
 
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The pure, CPU-heavy part of a page: its extracted article and its figures.
+
+    Built by :func:`analyze`, possibly in another process (the crawl runs it in a process
+    pool so extraction and figures use the second core while the reactor fetches and the
+    store writes); :meth:`Ingestor.ingest` then does only what needs the store.
+    """
+
+    article: Article | ExtractionError
+    claims: tuple[dict[str, Any], ...] = ()
+
+
+def analyze(page: Page) -> Analysis:
+    """Extract the page and its figures; pure (no store), picklable in and out."""
+    article = prepare(page)
+    if isinstance(article, ExtractionError):
+        return Analysis(article)
+    return Analysis(article, tuple(figures_of(article)))
+
+
+def figures_of(article: Article) -> list[dict[str, Any]]:
+    """The figures of an article's text, as claim dicts."""
+    return [
+        c.as_dict()
+        for c in extract_claims(
+            article.text, lang=article.lang, published=_iso_date(article.published)
+        )
+    ]
+
+
 def _iso_date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text[:10]) if text else None
@@ -153,7 +184,13 @@ class Ingestor:
         #: Seconds spent per stage (extract, figures, diff), for benchmarks and run stats.
         self.seconds: Counter[str] = Counter()
 
-    def ingest(self, page: Page, *, prepared: Article | ExtractionError | None = None) -> Outcome:
+    def ingest(
+        self,
+        page: Page,
+        *,
+        prepared: Article | ExtractionError | None = None,
+        analysis: Analysis | None = None,
+    ) -> Outcome:
         """One fetched page, end to end; extraction failures become ``fetch_errors`` rows.
 
         A body identical to the last one seen for this URL is not extracted again,
@@ -169,6 +206,8 @@ class Ingestor:
             self._advance(known, changed=False)
             return Outcome("unchanged", known["url"], known["id"])
         started = time.perf_counter()
+        if analysis is not None:
+            prepared = analysis.article
         article = prepared if prepared is not None else prepare(page)
         self.seconds["extract"] += time.perf_counter() - started
         if isinstance(article, ExtractionError):
@@ -181,7 +220,8 @@ class Ingestor:
                 status=page.status,
             )
             return Outcome("error", page.fetched_url, reason=exc.reason)
-        return self.ingest_article(page, article, body_hash=body_hash)
+        claims = list(analysis.claims) if analysis is not None else None
+        return self.ingest_article(page, article, body_hash=body_hash, claims=claims)
 
     def record_failure(
         self, *, source: str, url: str, reason: str, status: int | None, detail: str | None = None
@@ -223,7 +263,14 @@ class Ingestor:
                 body_hash=body_hash,
             )
 
-    def ingest_article(self, page: Page, article: Article, *, body_hash: str | None = None) -> Outcome:
+    def ingest_article(
+        self,
+        page: Page,
+        article: Article,
+        *,
+        body_hash: str | None = None,
+        claims: list[dict[str, Any]] | None = None,
+    ) -> Outcome:
         relevance = score_relevance(article.text, article.title)
         if page.topic and not relevance.relevant:
             article_id = self.store.record_skipped(
@@ -274,16 +321,17 @@ class Ingestor:
                     "suspect", article.url, result.article_id, result.version_id, reason=suspect
                 )
             root = self._link_duplicate(result.article_id, page.source, fp)
-            claims, events = self._claims_and_events(
+            n_claims, events = self._claims_and_events(
                 article,
                 page.source,
                 result.article_id,
                 result.version_id,
                 result.previous_version_id,
                 root,
+                claims,
             )
         return Outcome(
-            result.status, article.url, result.article_id, result.version_id, claims, events
+            result.status, article.url, result.article_id, result.version_id, n_claims, events
         )
 
     def _suspect(self, article: Article, previous: Mapping[str, Any] | None) -> str | None:
@@ -317,15 +365,12 @@ class Ingestor:
         version_id: int,
         previous_version_id: int | None,
         root: int,
+        claims: list[dict[str, Any]] | None = None,
     ) -> tuple[int, int]:
-        started = time.perf_counter()
-        claims = [
-            c.as_dict()
-            for c in extract_claims(
-                article.text, lang=article.lang, published=_iso_date(article.published)
-            )
-        ]
-        self.seconds["figures"] += time.perf_counter() - started
+        if claims is None:  # not analysed beforehand
+            started = time.perf_counter()
+            claims = figures_of(article)
+            self.seconds["figures"] += time.perf_counter() - started
         started = time.perf_counter()
         # Where the other sources stand, read before this version's own claims are added
         # (they become its source's latest position on each key).
@@ -444,12 +489,7 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
             report.claims_before += store.count_claims_of_version(row["id"])
             store.delete_claims_of_version(row["id"])
             if row["suspect"] is None:
-                claims = [
-                    c.as_dict()
-                    for c in extract_claims(
-                        article.text, lang=article.lang, published=_iso_date(article.published)
-                    )
-                ]
+                claims = figures_of(article)
                 store.add_claims(version_id=row["id"], article_id=row["article_id"],
                                  source=row["source"], claims=claims,
                                  reported_at=row["fetched_at"])  # fmt: skip

@@ -7,14 +7,20 @@ counted in Scrapy's stats under ``deltawatch/...`` and become the run's row.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from pipelines.ingest import DEFAULT_RECHECK, Ingestor
+from pipelines.ingest import DEFAULT_RECHECK, Analysis, Ingestor, analyze
 from pipelines.model import Page
 from storage.store import Store
 
@@ -22,7 +28,48 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["StorePipeline"]
+__all__ = ["StorePipeline", "analyze_elsewhere", "default_analyze_processes"]
+
+log = logging.getLogger(__name__)
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def default_analyze_processes() -> int:
+    """``$DELTAWATCH_ANALYZE_PROCESSES``, else one when there is a second core, else none."""
+    configured = os.environ.get("DELTAWATCH_ANALYZE_PROCESSES")
+    if configured is not None and configured.isdigit():
+        return int(configured)
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+def _shared_pool() -> ProcessPoolExecutor:
+    """One pool per crawl process, shared by every source's pipeline, started on first use.
+
+    ``forkserver``: the reactor process has threads, and forking it directly could copy a
+    lock some thread holds; the fork server is a clean single-threaded parent.
+    """
+    global _pool
+    if _pool is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pipelines.ingest"])
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return _pool
+
+
+async def analyze_elsewhere(page: Page) -> Analysis:
+    """Extraction and figures of one page in the analysis process, awaited without blocking.
+
+    The reactor keeps fetching and the store keeps writing on this core while the other one
+    extracts. If the pool breaks (its process was killed), the page is analysed here.
+    """
+    global _pool
+    try:
+        return await asyncio.wrap_future(_shared_pool().submit(analyze, page))
+    except BrokenProcessPool:
+        log.warning("analysis process gone; analysing in the crawl process from now on")
+        _pool = None
+        return analyze(page)
 
 
 class StorePipeline:
@@ -32,8 +79,10 @@ class StorePipeline:
         run_id: int | None,
         stats: StatsCollector,
         recheck: Sequence[timedelta] = DEFAULT_RECHECK,
+        analyze_processes: int = 0,
     ) -> None:
         self.db_path = db_path
+        self.analyze_processes = analyze_processes
         self.run_id = run_id
         self.stats = stats
         self.recheck = tuple(recheck)
@@ -51,6 +100,7 @@ class StorePipeline:
             crawler.settings.get("DELTAWATCH_RUN_ID"),
             crawler.stats,
             [timedelta(seconds=float(s)) for s in ladder] if ladder else DEFAULT_RECHECK,
+            crawler.settings.getint("DELTAWATCH_ANALYZE_PROCESSES", default_analyze_processes()),
         )
 
     def open_spider(self) -> None:
@@ -61,10 +111,11 @@ class StorePipeline:
         if self.store is not None:
             self.store.close()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         assert self.store is not None and self.ingestor is not None
         if isinstance(item, Page):
-            outcome = self.ingestor.ingest(item)
+            analysis = await analyze_elsewhere(item) if self.analyze_processes else None
+            outcome = self.ingestor.ingest(item, analysis=analysis)
             self.stats.inc_value("deltawatch/pages")
             self.stats.inc_value(f"deltawatch/{outcome.status}")
             self.stats.inc_value("deltawatch/claims", outcome.claims)

@@ -247,8 +247,10 @@ def _rows(db: Path) -> dict[str, list[tuple]]:
 
 
 def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
-    crash_site: Path, tmp_path: Path
+    crash_site: Path, tmp_path: Path, site_server: SiteServer
 ) -> None:
+    # Slow enough that a backup (a fresh Python, ~1-2s on a loaded machine) lands mid-crawl.
+    site_server.delay = max(site_server.delay, 1.0)
     db = tmp_path / "live.db"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     crawl = subprocess.Popen(
