@@ -26,6 +26,7 @@ from typing import Any
 
 from pipelines.extract import ExtractionError
 from pipelines.model import Article, Page
+from storage.store import pid_alive
 
 __all__ = [
     "DEFAULT_PREFIX",
@@ -161,17 +162,6 @@ class QueueLockedError(RuntimeError):
     def __init__(self, holder: str) -> None:
         self.holder = holder
         super().__init__(f"another ingest is running: {holder}")
-
-
-def pid_alive(pid: int) -> bool:
-    """Is a process of this host still there (a stale lock or heartbeat when not)?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ItemQueue:

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from storage.db import open_db
 
-__all__ = ["Clock", "Store", "VersionResult", "utcnow"]
+__all__ = ["Clock", "Store", "VersionResult", "pid_alive", "utcnow"]
 
 Clock = Callable[[], datetime]
 VersionStatus = Literal["new_article", "new_version", "unchanged", "seen_before"]
@@ -133,7 +133,7 @@ class Store:
                     " AND host = ?",
                     [host],
                 )
-                if not _pid_alive(r["pid"])
+                if not pid_alive(r["pid"])
             ]
             for run_id in stale:
                 self.db["runs"].update(run_id, {"status": "interrupted"})
@@ -612,7 +612,7 @@ class Store:
             rows = list(self.db.query("SELECT * FROM locks WHERE name = ?", [name]))
             if rows:
                 holder = rows[0]
-                alive = holder["host"] != host or _pid_alive(holder["pid"])
+                alive = holder["host"] != host or pid_alive(holder["pid"])
                 if alive and holder["pid"] != os.getpid():
                     return holder
             self.db["locks"].upsert(
@@ -668,7 +668,8 @@ class Store:
                 self.db.execute("UPDATE sources SET next_run_at = ? WHERE name = ?", [when, name])
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is a process of this host still there (a stale lock, run or heartbeat when not)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -15,7 +15,7 @@ from typing import Final
 from seeds.lexicon import Metric, MetricLexicon
 
 from .metrics import is_money, unit_allows
-from .model import Mention
+from .model import Mention, SentenceReader
 from .numbers import ZH_MAGNITUDES, parse_arabic, parse_chinese
 
 __all__ = ["find_chinese"]
@@ -112,19 +112,9 @@ def _approx_before(text: str, start: int) -> tuple[str, int]:
     return kind, start - (len(window) - match.start())
 
 
-class _Reader:
-    def __init__(self, text: str, lexicon: MetricLexicon) -> None:
-        self.text = text
-        self.lexicon = lexicon
-        self.out: list[Mention] = []
-        self._terms: list[tuple[int, int, Metric]] | None = None
-
-    @property
-    def terms(self) -> list[tuple[int, int, Metric]]:
-        """Lexicon terms of the sentence, found once (not once per figure)."""
-        if self._terms is None:
-            self._terms = self.lexicon.find_zh(self.text)
-        return self._terms
+class _Reader(SentenceReader):
+    def _find_terms(self) -> list[tuple[int, int, Metric]]:
+        return self.lexicon.find_zh(self.text)
 
     def run(self) -> list[Mention]:
         for match in _NUMBER.finditer(self.text):

@@ -17,7 +17,7 @@ from typing import Final
 from seeds.lexicon import Metric, MetricLexicon
 
 from .metrics import DETERMINERS, display_words, is_money, metric_from_words, singular, unit_allows
-from .model import Mention
+from .model import Mention, SentenceReader
 from .numbers import EN_MAGNITUDES, fraction_percent, parse_arabic, parse_en_word, share_percent
 
 __all__ = ["STARTER_STEMS", "find_english"]
@@ -679,21 +679,11 @@ _HALF_PERIOD: Final = re.compile(
 )
 
 
-class _Reader:
+class _Reader(SentenceReader):
     """Reads the figures of one sentence; holds the sentence so helpers stay small."""
 
-    def __init__(self, text: str, lexicon: MetricLexicon) -> None:
-        self.text = text
-        self.lexicon = lexicon
-        self.out: list[Mention] = []
-        self._terms: list[tuple[int, int, Metric]] | None = None
-
-    @property
-    def terms(self) -> list[tuple[int, int, Metric]]:
-        """Lexicon terms of the sentence, found once (not once per figure)."""
-        if self._terms is None:
-            self._terms = self.lexicon.find_en(self.text)
-        return self._terms
+    def _find_terms(self) -> list[tuple[int, int, Metric]]:
+        return self.lexicon.find_en(self.text)
 
     def run(self) -> list[Mention]:
         skip_to = 0

@@ -9,7 +9,10 @@ modules stay ignorant of gazetteers, dates and keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from seeds.lexicon import Metric, MetricLexicon
 
 __all__ = [
     "APPROX",
@@ -17,6 +20,7 @@ __all__ = [
     "Claim",
     "Mention",
     "Role",
+    "SentenceReader",
 ]
 
 Approx = Literal["exact", "over", "under", "about", "nearly", "range"]
@@ -82,3 +86,27 @@ class Mention:
     role: Role = None
     subject_kinds: tuple[str, ...] = ()
     subject_hint: str | None = None
+
+
+class SentenceReader:
+    """Reads the figures of one sentence; holds the sentence so helpers stay small.
+
+    The English and Chinese readers differ in how they read numbers, not in this: each
+    finds the sentence's lexicon terms once (not once per figure) through ``_find_terms``.
+    """
+
+    def __init__(self, text: str, lexicon: MetricLexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.out: list[Mention] = []
+        self._terms: list[tuple[int, int, Metric]] | None = None
+
+    def _find_terms(self) -> list[tuple[int, int, Metric]]:
+        raise NotImplementedError
+
+    @property
+    def terms(self) -> list[tuple[int, int, Metric]]:
+        """Lexicon terms of the sentence, found on first use."""
+        if self._terms is None:
+            self._terms = self._find_terms()
+        return self._terms
