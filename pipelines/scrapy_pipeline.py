@@ -11,6 +11,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,7 +24,7 @@ from scrapy.exceptions import NotConfigured
 
 from pipelines.ingest import DEFAULT_RECHECK, Analysis, Ingestor, analyze
 from pipelines.model import Page
-from storage.store import Store
+from storage.store import Store, pid_alive
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,8 +55,26 @@ def _shared_pool() -> ProcessPoolExecutor:
     if _pool is None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["pipelines.ingest"])
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        _pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        )
     return _pool
+
+
+def _exit_with(crawl_pid: int) -> None:
+    """In the analysis process: leave as soon as the crawl that started it is gone.
+
+    A pool's worker holds both ends of its own task queue, so a crawl killed with SIGKILL
+    (no chance to shut the pool down) would leave it, and the fork server it keeps alive,
+    waiting forever.
+    """
+
+    def watch() -> None:
+        while pid_alive(crawl_pid):
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
 async def analyze_elsewhere(page: Page) -> Analysis:

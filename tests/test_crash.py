@@ -296,3 +296,42 @@ def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
     again = run_cli("crawl", "--all", "--sources", str(crash_site), db=restored)
     assert again.returncode == 0, again.stderr[-2000:]
     assert canonical_dump(restored) == final
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find child processes")
+def test_a_killed_crawl_leaves_no_analysis_process_behind(crash_site: Path, tmp_path: Path) -> None:
+    """The analysis pool of a SIGKILLed crawl must not wait forever for work (and hold memory)."""
+    env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(tmp_path / "k.db"), "crawl",
+         "--sources", str(crash_site)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    helpers: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and crawl.poll() is None:
+        servers = _children(crawl.pid)
+        helpers = servers + [w for s in servers for w in _children(s)]
+        if len(helpers) >= 2:  # the fork server and its worker, which analyses pages
+            break
+        time.sleep(0.1)
+    assert len(helpers) >= 2, "the crawl never started its analysis process"
+    crawl.kill()
+    crawl.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in helpers):
+        time.sleep(0.2)
+    assert not [p for p in helpers if Path(f"/proc/{p}").exists()]
