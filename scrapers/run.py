@@ -28,9 +28,11 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from pipelines.ingest import DEFAULT_RECHECK
+from scrapers.failures import ROBOTS_DISALLOWED
 from scrapers.settings import crawl_settings
 from scrapers.spiders import SPIDERS
 from seeds.config import Source
+from storage import queries
 from storage.store import Store
 
 __all__ = ["RunReport", "SourceReport", "crawl", "run_in_reactor"]
@@ -289,12 +291,8 @@ async def _crawl_locked(
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
     store = Store(db_path)
     try:
-        errors = list(
-            store.db.query(
-                "SELECT source, url, reason, status FROM fetch_errors WHERE run_id = ? ORDER BY id",
-                [run_id],
-            )
-        )
+        # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
+        errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
         for report in reports:
             first = next((e["reason"] for e in errors if e["source"] == report.name), None)
             message = f"{report.errors} failed URL(s); first: {first}" if report.errors else None

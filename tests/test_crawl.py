@@ -122,8 +122,10 @@ def test_failures_are_recorded_and_the_run_goes_on(
     assert result.returncode == 1
     errors = dict(rows(db_path, "SELECT source, reason FROM fetch_errors"))
     assert errors["gone"] == "HTTP 404"
-    # robots.txt is obeyed: politeness, not a failure; the run's stats count it.
-    assert "secret" not in errors
+    # robots.txt is obeyed: recorded with its reason, but politeness, not a failure.
+    assert errors["secret"] == "robots.txt disallows this URL"
+    assert "failed secret" not in result.stderr
+    assert rows(db_path, "SELECT last_error FROM sources WHERE name = 'secret'") == [(None,)]
     [(stats,)] = rows(db_path, "SELECT stats FROM runs")
     assert json.loads(stats)["secret"]["counts"]["robots_blocked"] == 1
     assert errors["broken-feed"].startswith(("malformed feed", "feed has no entries"))

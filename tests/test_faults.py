@@ -148,7 +148,10 @@ def test_the_run_goes_on_and_exits_1_with_a_summary_naming_the_failures(fault_ru
     assert status == "partial"
     n_faults = len(PAGE_FAULTS) + sum(map(len, NAV_FAULTS.values())) + 1  # + "down"
     assert errors == n_faults
-    assert fault_run.query("SELECT count(*) FROM fetch_errors") == [(n_faults,)]
+    # + the URL robots.txt disallows: recorded with its reason, not counted as a failure
+    assert fault_run.query("SELECT count(*) FROM fetch_errors") == [(n_faults + 1,)]
+    assert fault_run.query("SELECT count(*) FROM fetch_errors WHERE reason LIKE 'robots.txt%'") \
+        == [(1,)]  # fmt: skip
     summary = fault_run.stderr
     assert "run 1: partial" in summary
     failed_lines = [line for line in summary.splitlines() if line.startswith("failed ")]
