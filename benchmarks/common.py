@@ -71,12 +71,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(root: Path, port: int) -> Iterator[str]:
-    """``python -m http.server`` in a child process, for the duration of the block."""
+def served(root: Path, port: int, *, log: Path | None = None) -> Iterator[str]:
+    """``python -m http.server`` in a child process, for the duration of the block.
+
+    With ``log``, its access log (one line per request) is written there.
+    """
+    sink = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
          "--directory", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=sink,
     )  # fmt: skip
     try:
         for _ in range(100):
@@ -89,6 +93,8 @@ def served(root: Path, port: int) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait()
+        if log:
+            sink.close()
 
 
 def timed_child(cmd: list[str]) -> tuple[float, float, int]:
