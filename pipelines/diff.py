@@ -130,11 +130,28 @@ def _event(
 
 
 def _unique_by_key(claims: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """One figure per key and version: the first mention (the lede) speaks for the article."""
+    """One figure per key and version: the first mention (the lede) speaks for the article.
+
+    A figure that another figure of the same version states more precisely (same subject,
+    unit, value and hedge; its metric's words a subset of the other's, as a headline's
+    "1,200 companies" of the body's "1,200 AI companies") is left to the precise one, so one
+    fact makes one event.
+    """
     out: dict[str, Mapping[str, Any]] = {}
     for claim in claims:
         out.setdefault(claim["key"], claim)
-    return out
+    return {key: claim for key, claim in out.items() if not _stated_better(claim, out.values())}
+
+
+def _stated_better(claim: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> bool:
+    words = _content_words(claim.get("metric") or "")
+    return any(
+        other is not claim
+        and (other["subject"], other["unit"], other["value"], other["approx"])
+        == (claim["subject"], claim["unit"], claim["value"], claim["approx"])
+        and words < _content_words(other.get("metric") or "")
+        for other in others
+    )
 
 
 def diff_version(
@@ -158,6 +175,9 @@ def diff_version(
     events: list[dict[str, Any]] = []
     fuzzy = fuzzy or {}
     before = {p.key: p for p in previous}
+    as_dicts = {k: {"subject": p.subject, "unit": p.unit, "value": p.value, "approx": p.approx,
+                    "metric": p.metric} for k, p in before.items()}  # fmt: skip
+    before = {k: p for k, p in before.items() if not _stated_better(as_dicts[k], as_dicts.values())}
     now = _unique_by_key(claims)
     for key, claim in now.items():
         old = before.get(key)

@@ -122,3 +122,23 @@ def test_fuzzy_matches_carry_their_reason() -> None:
     fuzzy = {UNICORNS: ([prior("shanghai|unicorn firms|count", 43, "x")], "fuzzy: ...")}
     [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others={}, fuzzy=fuzzy)
     assert event["kind"] == "corroborated" and event["match"] == "fuzzy: ..."
+
+
+def test_a_headline_figure_stated_better_in_the_body_makes_one_event() -> None:
+    vague = claim("shanghai|companies|count", 1200, "over")
+    precise = claim("shanghai|ai companies|count", 1200, "over")
+    events = diff_version([vague, precise], context=CTX, others={})
+    assert [e["key"] for e in events] == ["shanghai|ai companies|count"]
+    # a different value is a different fact: both stay
+    other = claim("shanghai|companies|count", 900)
+    assert len(diff_version([other, precise], context=CTX, others={})) == 2
+
+
+def test_the_vaguer_twin_of_a_previous_figure_is_not_reported_removed() -> None:
+    previous = [prior("shanghai|companies|count", 1200, "pujiang-post", approx="over", article=7),
+                prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
+                      article=7)]  # fmt: skip
+    now = [claim("shanghai|companies|count", 1500, "over"),
+           claim("shanghai|ai companies|count", 1500, "over")]  # fmt: skip
+    events = diff_version(now, context=CTX, previous=previous, others={})
+    assert [(e["kind"], e["key"]) for e in events] == [("changed", "shanghai|ai companies|count")]
