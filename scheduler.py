@@ -83,19 +83,17 @@ def _backing_off(name: str, db_path: str) -> bool:
     """Is this source waiting out a backoff after failing several runs in a row?"""
     store = Store(db_path)
     try:
-        row = store.db.execute(
-            "SELECT interval, consecutive_failures, last_run_at FROM sources WHERE name = ?",
-            [name],
-        ).fetchone()
+        health = store.run_health(name)
     finally:
         store.close()
-    if row is not None and row[2]:
-        delay = backoff_delay(row[0], row[1] or 0)
-        last = datetime.fromisoformat(row[2])
+    if health is not None and health["last_run_at"]:
+        failures = health["consecutive_failures"] or 0
+        delay = backoff_delay(health["interval"], failures)
+        last = datetime.fromisoformat(health["last_run_at"])
         if delay is not None and datetime.now(UTC) < last + delay:
             log.warning(
                 "event=backoff source=%s failures=%s until=%s",
-                name, row[1], (last + delay).isoformat(),
+                name, failures, (last + delay).isoformat(),
             )  # fmt: skip
             return True
     return False

@@ -11,11 +11,13 @@ series, never a conflict.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["EVENT_KINDS", "Prior", "agrees", "diff_version", "metric_similarity"]
+
+T = TypeVar("T")
 
 #: The event kinds of the change log (DESIGN.md), in the order people read them.
 EVENT_KINDS = ("new", "corroborated", "conflict", "changed", "removed")
@@ -130,28 +132,33 @@ def _event(
 
 
 def _unique_by_key(claims: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """One figure per key and version: the first mention (the lede) speaks for the article.
-
-    A figure that another figure of the same version states more precisely (same subject,
-    unit, value and hedge; its metric's words a subset of the other's, as a headline's
-    "1,200 companies" of the body's "1,200 AI companies") is left to the precise one, so one
-    fact makes one event.
-    """
+    """One figure per key and version: the first mention (the lede) speaks for the article."""
     out: dict[str, Mapping[str, Any]] = {}
     for claim in claims:
         out.setdefault(claim["key"], claim)
-    return {key: claim for key, claim in out.items() if not _stated_better(claim, out.values())}
+    return _keep_precise(
+        out, fact=lambda c: (c["subject"], c["unit"], c["value"], c["approx"]),
+        metric=lambda c: c.get("metric") or "",
+    )  # fmt: skip
 
 
-def _stated_better(claim: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> bool:
-    words = _content_words(claim.get("metric") or "")
-    return any(
-        other is not claim
-        and (other["subject"], other["unit"], other["value"], other["approx"])
-        == (claim["subject"], claim["unit"], claim["value"], claim["approx"])
-        and words < _content_words(other.get("metric") or "")
-        for other in others
-    )
+def _keep_precise(
+    by_key: dict[str, T], *, fact: Callable[[T], tuple[Any, ...]], metric: Callable[[T], str]
+) -> dict[str, T]:
+    """Drop a figure that another figure of the same version states more precisely.
+
+    Same subject, unit, value and hedge, and its metric's words a subset of the other's: a
+    headline's "1,200 companies" beside the body's "1,200 AI companies" is one fact, and
+    makes one event.
+    """
+    groups: dict[tuple[Any, ...], list[set[str]]] = {}
+    for item in by_key.values():
+        groups.setdefault(fact(item), []).append(_content_words(metric(item)))
+    return {
+        key: item
+        for key, item in by_key.items()
+        if not any(_content_words(metric(item)) < words for words in groups[fact(item)])
+    }
 
 
 def diff_version(
@@ -175,9 +182,9 @@ def diff_version(
     events: list[dict[str, Any]] = []
     fuzzy = fuzzy or {}
     before = {p.key: p for p in previous}
-    as_dicts = {k: {"subject": p.subject, "unit": p.unit, "value": p.value, "approx": p.approx,
-                    "metric": p.metric} for k, p in before.items()}  # fmt: skip
-    before = {k: p for k, p in before.items() if not _stated_better(as_dicts[k], as_dicts.values())}
+    before = _keep_precise(
+        before, fact=lambda p: (p.subject, p.unit, p.value, p.approx), metric=lambda p: p.metric or ""
+    )
     now = _unique_by_key(claims)
     for key, claim in now.items():
         old = before.get(key)

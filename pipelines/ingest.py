@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pipelines.clean import normalize_for_hash
-from pipelines.dedup import DUPLICATE_THRESHOLD, fingerprint, similarity
+from pipelines.dedup import DUPLICATE_THRESHOLD, Fingerprint, fingerprint, similarity
 from pipelines.diff import Prior, diff_version, metric_similarity
 from pipelines.extract import (
     EXTRACT_VERSION,
@@ -115,7 +115,8 @@ class Analysis:
     """
 
     article: Article | ExtractionError
-    claims: tuple[dict[str, Any], ...] = ()
+    #: None: figures not extracted yet (a Redis worker ships the extraction only).
+    claims: tuple[dict[str, Any], ...] | None = None
 
 
 def analyze(page: Page) -> Analysis:
@@ -134,6 +135,15 @@ def figures_of(article: Article) -> list[dict[str, Any]]:
             article.text, lang=article.lang, published=_iso_date(article.published)
         )
     ]
+
+
+def text_identity(text: str) -> tuple[str, Fingerprint]:
+    """What makes a version a version: the hash of its normalized text, and its MinHash.
+
+    Whitespace, datelines and bylines are normalized away first, so they never make a version.
+    """
+    normalized = normalize_for_hash(text)
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest(), fingerprint(normalized)
 
 
 def _iso_date(text: str | None) -> date | None:
@@ -188,14 +198,14 @@ class Ingestor:
         self,
         page: Page,
         *,
-        prepared: Article | ExtractionError | None = None,
         analysis: Analysis | None = None,
     ) -> Outcome:
         """One fetched page, end to end; extraction failures become ``fetch_errors`` rows.
 
         A body identical to the last one seen for this URL is not extracted again,
-        and a 304 answer to a conditional request is only a recheck. ``prepared`` is
-        :func:`prepare`'s result when a worker already extracted the page.
+        and a 304 answer to a conditional request is only a recheck. ``analysis`` is
+        what another process already made of the page (:func:`analyze`, or a Redis
+        worker's extraction); what it lacks is done here.
         """
         known = self.store.article_by_fetched_url(page.fetched_url)
         if page.status == 304 and known is not None:
@@ -206,9 +216,7 @@ class Ingestor:
             self._advance(known, changed=False)
             return Outcome("unchanged", known["url"], known["id"])
         started = time.perf_counter()
-        if analysis is not None:
-            prepared = analysis.article
-        article = prepared if prepared is not None else prepare(page)
+        article = analysis.article if analysis is not None else prepare(page)
         self.seconds["extract"] += time.perf_counter() - started
         if isinstance(article, ExtractionError):
             exc = article
@@ -220,7 +228,7 @@ class Ingestor:
                 status=page.status,
             )
             return Outcome("error", page.fetched_url, reason=exc.reason)
-        claims = list(analysis.claims) if analysis is not None else None
+        claims = list(analysis.claims) if analysis and analysis.claims is not None else None
         return self.ingest_article(page, article, body_hash=body_hash, claims=claims)
 
     def record_failure(
@@ -283,9 +291,7 @@ class Ingestor:
                 relevance=relevance.score,
             )
             return Outcome("skipped", article.url, article_id, reason=relevance.reason)
-        normalized = normalize_for_hash(article.text)
-        content_hash = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
-        fp = fingerprint(normalized)
+        content_hash, fp = text_identity(article.text)
         with self.store.transaction():
             previous = self.store.current_version_of(article.url)
             suspect = self._suspect(article, previous)
@@ -474,8 +480,7 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
         except ExtractionError as exc:
             report.failed.append((row["id"], str(exc)))
             continue
-        normalized = normalize_for_hash(article.text)
-        content_hash = hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+        content_hash, fp = text_identity(article.text)
         with store.transaction():
             if store.hash_taken(row["article_id"], content_hash, other_than=row["id"]):
                 content_hash = row["content_hash"]  # two old versions now read alike: keep both
@@ -484,7 +489,7 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
             store.update_version_text(
                 row["id"], title=article.title, author=article.author, lang=article.lang,
                 text=article.text, chars=len(article.text), content_hash=content_hash,
-                fingerprint=fingerprint(normalized).signature, extractor_version=PIPELINE_VERSION,
+                fingerprint=fp.signature, extractor_version=PIPELINE_VERSION,
             )  # fmt: skip
             report.claims_before += store.count_claims_of_version(row["id"])
             store.delete_claims_of_version(row["id"])

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.extract import ExtractionError
-from pipelines.ingest import DEFAULT_RECHECK, Ingestor, Outcome
+from pipelines.ingest import DEFAULT_RECHECK, Analysis, Ingestor, Outcome
 from pipelines.queue import DEFAULT_PREFIX, ItemQueue, Keys, Queued, decode_item
 from storage.store import Store
 
@@ -90,7 +90,7 @@ class _Writer:
                 run_id=item.run_id, url=item.page.fetched_url, reason=item.prepared.reason
             ):
                 return None  # a replayed page without an article: recorded already
-            outcome = ingestor.ingest(item.page, prepared=item.prepared)
+            outcome = ingestor.ingest(item.page, analysis=Analysis(item.prepared))
         else:
             failure = dict(item.failure or {})
             # Failures are rows of their own, not upserts: a replayed one is recognised

@@ -228,6 +228,20 @@ def m003_run_owner(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("host", str)
 
 
+#: Fill the diff's look-up tables from ``claims``: by the migrations that add them, and by
+#: :meth:`storage.store.Store.rebuild_claim_keys` after bulk loads that bypass ``add_claims``.
+FILL_CLAIM_KEYS = (
+    "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
+    " SELECT key, subject, unit, metric FROM claims"
+)
+FILL_KEY_SOURCES = (
+    "INSERT OR REPLACE INTO key_sources (key, source, claim_id)"
+    " SELECT c.key, c.source, MAX(c.id) FROM claims c"
+    " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
+    " GROUP BY c.key, c.source"
+)
+
+
 @migrations()
 def m004_claim_keys(db: sqlite_utils.Database) -> None:
     """One row per distinct figure key, for the diff's fuzzy match.
@@ -241,10 +255,7 @@ def m004_claim_keys(db: sqlite_utils.Database) -> None:
         {"key": str, "subject": str, "unit": str, "metric": str}, pk="key", if_not_exists=True
     )
     db["claim_keys"].create_index(["subject", "unit"], if_not_exists=True)
-    db.execute(
-        "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
-        " SELECT key, subject, unit, metric FROM claims"
-    )
+    db.execute(FILL_CLAIM_KEYS)
 
 
 @migrations()
@@ -259,12 +270,7 @@ def m005_key_sources(db: sqlite_utils.Database) -> None:
     db["key_sources"].create(
         {"key": str, "source": str, "claim_id": int}, pk=("key", "source"), if_not_exists=True
     )
-    db.execute(
-        "INSERT OR REPLACE INTO key_sources (key, source, claim_id)"
-        " SELECT c.key, c.source, MAX(c.id) FROM claims c"
-        " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
-        " GROUP BY c.key, c.source"
-    )
+    db.execute(FILL_KEY_SOURCES)
 
 
 #: The number of migrations a store built by this code has.

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from storage.db import open_db
+from storage.db import FILL_CLAIM_KEYS, FILL_KEY_SOURCES, open_db
 
 __all__ = ["Clock", "Store", "VersionResult", "pid_alive", "utcnow"]
 
@@ -434,12 +434,23 @@ class Store:
 
     # -- what the diff needs to know (indexed look-ups only) ----------------
 
-    _PRIOR_SQL = """
-        SELECT c.id AS claim_id, c.key, c.value, c.approx, c.unit, c.subject, c.metric,
-               c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,
-               a.duplicate_of
-        FROM claims c JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
-    """
+    # The diff's three look-ups, written once (``explain_diff_lookups`` shows their plans).
+    _PRIOR_COLUMNS = (
+        "SELECT c.id AS claim_id, c.key, c.value, c.approx, c.unit, c.subject, c.metric,"
+        " c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,"
+        " a.duplicate_of"
+    )
+    #: Each source's latest current claim for some keys; ``{marks}``: one ``?`` per key.
+    _CURRENT_BY_KEY = (
+        f"{_PRIOR_COLUMNS} FROM key_sources ks JOIN claims c ON c.id = ks.claim_id"
+        " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
+        " WHERE ks.key IN ({marks}) AND c.article_id != ? ORDER BY c.reported_at, c.id"
+    )
+    _VERSION_CLAIMS = (
+        f"{_PRIOR_COLUMNS} FROM claims c JOIN articles a ON a.id = c.article_id"
+        " WHERE c.version_id = ? ORDER BY c.id"
+    )
+    _KEYS_ABOUT = "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?"
 
     def current_claims(self, keys: Iterable[str], *, exclude_article: int) -> list[dict[str, Any]]:
         """Each source's latest figure for these keys (other articles' current versions).
@@ -452,18 +463,10 @@ class Store:
         """
         keys = list(dict.fromkeys(keys))
         out: list[dict[str, Any]] = []
-        select = self._PRIOR_SQL.replace("FROM claims c", "FROM key_sources ks"
-                                         " JOIN claims c ON c.id = ks.claim_id")  # fmt: skip
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.extend(
-                self.db.query(
-                    f"{select} WHERE ks.key IN ({marks}) AND c.article_id != ?"
-                    " ORDER BY c.reported_at, c.id",
-                    [*chunk, exclude_article],
-                )
-            )
+            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
+            out.extend(self.db.query(sql, [*chunk, exclude_article]))
         return out
 
     def keys_about(self, *, subject: str, unit: str) -> list[dict[str, Any]]:
@@ -471,49 +474,24 @@ class Store:
 
         Reads ``claim_keys`` (one row per distinct key), never the claims themselves.
         """
-        return list(
-            self.db.query(
-                "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?", [subject, unit]
-            )
-        )
+        return list(self.db.query(self._KEYS_ABOUT, [subject, unit]))
 
     def rebuild_claim_keys(self) -> None:
         """Refill the look-up tables from ``claims`` (after loads that bypass ``add_claims``)."""
         with self.transaction():
-            self.db.execute(
-                "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric)"
-                " SELECT key, subject, unit, metric FROM claims"
-            )
-            self.db.execute(
-                "INSERT OR REPLACE INTO key_sources (key, source, claim_id)"
-                " SELECT c.key, c.source, MAX(c.id) FROM claims c"
-                " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
-                " GROUP BY c.key, c.source"
-            )
+            self.db.execute(FILL_CLAIM_KEYS)
+            self.db.execute(FILL_KEY_SOURCES)
 
     def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         return [
-            ("current claims by key",
-             self._PRIOR_SQL.replace("FROM claims c", "FROM key_sources ks JOIN claims c"
-                                     " ON c.id = ks.claim_id")
-             + " WHERE ks.key IN (?) AND c.article_id != ?", ["k", 0]),
-            ("keys about a subject",
-             "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?", ["s", "u"]),
-            ("a version's claims",
-             f"{self._PRIOR_SQL} WHERE c.version_id = ?", [0]),
-        ]  # fmt: skip
+            ("current claims by key", self._CURRENT_BY_KEY.format(marks="?"), ["k", 0]),
+            ("keys about a subject", self._KEYS_ABOUT, ["s", "u"]),
+            ("a version's claims", self._VERSION_CLAIMS, [0]),
+        ]
 
     def version_claims(self, version_id: int) -> list[dict[str, Any]]:
-        return list(
-            self.db.query(
-                f"{self._PRIOR_SQL} WHERE c.version_id = ? ORDER BY c.id".replace(
-                    "AND a.current_version_id = c.version_id", ""
-                ),
-                [version_id],
-            )
-        )
-
+        return list(self.db.query(self._VERSION_CLAIMS, [version_id]))
 
     def duplicate_candidates(self, bands: Iterable[str], *, exclude_article: int) -> list[dict]:
         """Articles sharing an LSH band with a text, with their current signature."""
@@ -660,6 +638,16 @@ class Store:
                 [run_id],
             )
         )
+
+    def run_health(self, name: str) -> dict[str, Any] | None:
+        """A source's interval, consecutive failures and last run time (for backoff)."""
+        rows = list(
+            self.db.query(
+                "SELECT interval, consecutive_failures, last_run_at FROM sources WHERE name = ?",
+                [name],
+            )
+        )
+        return rows[0] if rows else None
 
     def set_next_runs(self, next_runs: Mapping[str, str | None]) -> None:
         """The scheduler's next run time of each source, for ``deltawatch sources``."""
