@@ -1,6 +1,6 @@
 """A second run over an unchanged site: how much of the first run's work does it repeat?
 
-    .venv/bin/python -m benchmarks.incremental [PAGES]
+    .venv/bin/python -m benchmarks.second_run [PAGES]
 
 Crawls a generated local site of PAGES article pages (default 1,000, listed in a sitemap,
 served by a separate process) twice with the real CLI, then prints, for each run: requests
