@@ -227,10 +227,12 @@ def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
                 ("ok",),
             ]
             assert conn.execute("SELECT count(*) FROM locks").fetchone() == (0,)
-    # The kills did land mid-crawl: some with part of the articles stored, at varied points.
+    # The kills did land mid-crawl: before anything was stored and with part of it stored.
+    # (Not "at many points": on a loaded machine the analysis process may start late and
+    # the queued pages are then stored in one burst of a few milliseconds.)
     stored = [k["versions_at_kill"] for k in kills]
     assert all(0 <= n < N_VERSIONS for n in stored), kills
-    assert len(set(stored)) >= 3, kills
+    assert 0 in stored and any(0 < n < N_VERSIONS for n in stored), kills
 
 
 # -- durability: online backups ---------------------------------------------------------------
