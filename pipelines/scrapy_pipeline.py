@@ -77,10 +77,6 @@ def _exit_with(crawl_pid: int) -> None:
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
-def _ready() -> None:
-    """Nothing: submitted once so the pool starts its process before the first page."""
-
-
 async def analyze_elsewhere(page: Page) -> Analysis:
     """Extraction and figures of one page in the analysis process, awaited without blocking.
 
@@ -130,10 +126,6 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.store = Store(self.db_path)
         self.ingestor = Ingestor(self.store, run_id=self.run_id, recheck=self.recheck)
-        if self.analyze_processes:
-            # Start the analysis process now, while robots.txt and the feeds are fetched:
-            # its imports take a second or more, and the first pages would queue behind them.
-            _shared_pool().submit(_ready)
 
     def close_spider(self) -> None:
         if self.store is not None:

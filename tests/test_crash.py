@@ -28,7 +28,7 @@ from tests.conftest import ROOT, run_cli
 
 SEEDS = (2, 4, 13, 11, 10)  # kill after 0, 1, 2, 3 and 4 stored versions (+ jitter)
 #: Seconds the site waits before each answer, so a crawl lasts long enough to be killed.
-SERVER_DELAY = 0.4
+SERVER_DELAY = 0.6
 
 HEFEI = sites.Story(
     "hefei-quantum",
