@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from datasketch import MinHash
 
 __all__ = ["BANDS", "DUPLICATE_THRESHOLD", "Fingerprint", "fingerprint", "similarity"]
 
@@ -38,6 +37,10 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """Shingles are words for Latin script and single characters for CJK."""
+    # Imported here: ``datasketch`` imports all its sketches, LSH and scipy with them (half a
+    # second), and a crawl process that leaves analysis to its helper process never needs it.
+    from datasketch import MinHash
+
     tokens = _TOKENS.findall(text.lower())
     shingles = {" ".join(tokens[i : i + SHINGLE]) for i in range(max(len(tokens) - SHINGLE + 1, 1))}
     mh = MinHash(num_perm=NUM_PERM, seed=1)

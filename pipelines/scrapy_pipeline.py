@@ -54,7 +54,7 @@ def _shared_pool() -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipelines.ingest"])
+        context.set_forkserver_preload(["pipelines.ingest", "datasketch"])
         _pool = ProcessPoolExecutor(
             max_workers=1, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
         )

@@ -199,8 +199,10 @@ def assert_consistent(db: Path) -> None:
 
 
 def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
-    crash_site: Path, tmp_path: Path
+    crash_site: Path, tmp_path: Path, site_server: SiteServer
 ) -> None:
+    # Only the crawls to be killed need a slow site; the reference and the reruns run at speed.
+    site_server.delay = 0
     reference_db = tmp_path / "reference.db"
     assert run_cli("crawl", "--sources", str(crash_site), db=reference_db).returncode == 0
     assert_consistent(reference_db)
@@ -211,7 +213,9 @@ def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
     kills = []
     for seed in SEEDS:
         db = tmp_path / f"killed-{seed}.db"
+        site_server.delay = SERVER_DELAY
         kill = _kill_at(seed, crash_site, db)
+        site_server.delay = 0
         kills.append(kill)
         assert kill["returncode"] == -signal.SIGKILL
         assert_consistent(db)  # right after the kill, before any repair
