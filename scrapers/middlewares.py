@@ -87,10 +87,12 @@ class RetryAfterMiddleware(RetryMiddleware):
     Scrapy's own RetryMiddleware re-queues at once, so a 503 or 429 is hammered
     ``RETRY_TIMES`` times in a few milliseconds, which is what an overloaded server
     asked us not to do. The pause is an ``asyncio.sleep`` inside the downloader (the
-    reactor keeps running; the request keeps its slot, so the host also gets fewer
-    requests in parallel). A ``Retry-After`` longer than ``DELTAWATCH_RETRY_AFTER_MAX``
-    is not waited for in this run: the URL fails with its status and the source's next
-    run tries again.
+    reactor keeps running). The whole host waits, not just the URL: Scrapy frees the
+    host's download slot as soon as a response arrives, so during the pause the slot is
+    told it last sent a request at the pause's end, and its download delay counts from
+    there; requests not yet queued wait in ``process_request``. A ``Retry-After`` longer
+    than ``DELTAWATCH_RETRY_AFTER_MAX`` is not waited for in this run: the URL fails with
+    its status and the source's next run tries again.
 
     Settings: ``DELTAWATCH_RETRY_BACKOFF`` (seconds before the first retry, doubled for
     each further one) and ``DELTAWATCH_RETRY_AFTER_MAX`` (the longest pause, seconds).
@@ -100,6 +102,13 @@ class RetryAfterMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.backoff = settings.getfloat("DELTAWATCH_RETRY_BACKOFF", 1.0)
         self.max_wait = settings.getfloat("DELTAWATCH_RETRY_AFTER_MAX", 60.0)
+        #: Host -> ``time.monotonic()`` before which no new request goes to it.
+        self.paused_until: dict[str, float] = {}
+
+    async def process_request(self, request: Request) -> None:
+        until = self.paused_until.get(urlparse_cached(request).netloc, 0.0)
+        if until > time.monotonic():
+            await asyncio.sleep(until - time.monotonic())
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -126,7 +135,20 @@ class RetryAfterMiddleware(RetryMiddleware):
         wait = min(max(wait, 0.0), self.max_wait)
         if wait > 0:
             self.crawler.stats.inc_value("deltawatch/retry_wait_seconds", wait)
+            self._pause_host(request, wait)
             await asyncio.sleep(wait)
+
+    def _pause_host(self, request: Request, wait: float) -> None:
+        """No request to ``request``'s host for ``wait`` seconds (as AutoThrottle, via the slot)."""
+        until = time.monotonic() + wait  # Scrapy's slots keep time with time.monotonic too
+        netloc = urlparse_cached(request).netloc
+        self.paused_until[netloc] = max(until, self.paused_until.get(netloc, 0.0))
+        engine = self.crawler.engine
+        if engine is not None:
+            downloader = engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is not None:
+                slot.lastseen = max(slot.lastseen, until)
 
 
 def retry_after_seconds(value: bytes | None, *, now: datetime | None = None) -> float | None:

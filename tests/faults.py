@@ -199,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         before = site.log(self.server.server_address[0], path)
         route = ROUTES.get(path)
-        if route is None and path.startswith("/many/"):
+        if route is None and path.startswith(("/many/", "/calm/")):
             route = _many
         if route is None:
             self._send(404, b"<html><body>not here</body></html>")
@@ -224,6 +224,14 @@ def _flaky_429(h: _Handler, before: int) -> None:
         h._send(429, b"<html><body>slow down</body></html>", headers={"Retry-After": "1"})
     else:
         h._story(sites.SMIC)
+
+
+def _pause_429(h: _Handler, before: int) -> None:
+    """429 with ``Retry-After: 2`` the first time (a host asking for a pause), then a page."""
+    if before == 0:
+        h._send(429, b"<html><body>too many requests</body></html>", headers={"Retry-After": "2"})
+    else:
+        h._story(sites.OFF_TOPIC)
 
 
 def _flaky_offsite(h: _Handler, before: int) -> None:
@@ -400,6 +408,7 @@ ROUTES: dict[str, Callable[[_Handler, int], None]] = {
     "/status/410.html": _status(410),
     "/status/429-long.html": _status(429, {"Retry-After": "3600"}),
     "/flaky/429-once.html": _flaky_429,
+    "/pause/429.html": _pause_429,
     "/flaky/redirect-offsite.html": _flaky_offsite,
     "/slow.html": _slow,
     "/reset.html": _reset,

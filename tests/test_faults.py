@@ -223,6 +223,30 @@ def test_retries_back_off_and_honour_retry_after(fault_run: FaultRun) -> None:
     assert len(site.requests_to("/status/429-long.html")) == 1
 
 
+def test_a_429_pauses_the_whole_host_not_just_its_url(
+    fault_site: FaultSite, tmp_path: Path
+) -> None:
+    """Issue 5: 429/503 back off the domain. Scrapy frees the host's slot when the 429
+    arrives, so without a host-wide pause the next URLs would go out during the wait."""
+    base = fault_site.base_url
+    pages = [f"/calm/{n}.html" for n in range(4)]
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        sites.sources_toml(
+            [{"name": "busy", "kind": "page", "topic": False, "delay": 0.1, "concurrency": 1,
+              "urls": [base + "/pause/429.html", *(base + p for p in pages)]}]
+        )
+    )  # fmt: skip
+    result = run_cli_with(SETTINGS, "crawl", "--sources", str(sources), db=tmp_path / "s.db")
+    assert result.returncode == 0, result.stderr[-2000:]
+    refused, retried = fault_site.requests_to("/pause/429.html")
+    assert retried.at - refused.at >= 1.9
+    later = [h for p in pages for h in fault_site.requests_to(p) if h.at > refused.at]
+    assert later, "the other pages were all fetched before the 429"
+    # Nothing went to the host while it asked for a pause (the 2 s of Retry-After).
+    assert all(h.at - refused.at >= 1.9 for h in later), [h.at - refused.at for h in later]
+
+
 def test_size_limits_stop_big_bodies_before_they_are_held(fault_run: FaultRun) -> None:
     for path in ("/big/declared.html", "/big/streamed.html"):
         sent = fault_run.site.sent[path]
