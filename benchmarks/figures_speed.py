@@ -20,11 +20,12 @@ import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipelines.extract import decode_body, extract_article
 from pipelines.figures import extract_claims
+from pipelines.model import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "demo" / "site"
@@ -87,22 +88,37 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
-def demo_pages() -> None:
+def _demo_articles(*extra: Path) -> Iterator[tuple[str, str, Article]]:
+    """The demo site's article pages: (file name, HTML, what trafilatura extracts from it)."""
     pages = [
-        p for p in sorted((SITE / "rev1").rglob("*.html")) if "/story/" in str(p) or "/20" in str(p)
-    ] + [SITE / "rev1" / "pujiang-post" / "data" / "shanghai-tech-in-numbers.html"]
-    rows = []
-    for path in pages:
-        _, html = decode_body(path.read_bytes(), None)
-        url = f"http://127.0.0.1/{path.name}"
+        p
+        for p in sorted((SITE / "rev1").rglob("*.html"))
+        if "/story/" in str(p) or "/20" in str(p)
+    ]
+    for path in [*pages, *extra]:
+        _, markup = decode_body(path.read_bytes(), None)
         try:
-            article = extract_article(html, url=url)
+            yield path.name, markup, extract_article(markup, url=f"http://127.0.0.1/{path.name}")
         except ValueError:
             continue
-        extract_claims(article.text, lang=article.lang)  # warm caches and lexicons
-        t_traf = timed(lambda html=html, url=url: extract_article(html, url=url))
-        t_fig = timed(lambda a=article: extract_claims(a.text, lang=a.lang), repeat=20)
-        rows.append((path.name, len(article.text), t_traf, t_fig))
+
+
+def _time_both(markup: str, name: str, article: Article) -> tuple[float, float]:
+    """Best-of times of trafilatura on ``markup`` and of the figure finder on its text."""
+    url = f"http://127.0.0.1/{name}"
+    extract_claims(article.text, lang=article.lang)  # warm caches and lexicons
+    return (
+        timed(lambda: extract_article(markup, url=url)),
+        timed(lambda: extract_claims(article.text, lang=article.lang), repeat=20),
+    )
+
+
+def demo_pages() -> None:
+    data_page = SITE / "rev1" / "pujiang-post" / "data" / "shanghai-tech-in-numbers.html"
+    rows = []
+    for name, markup, article in _demo_articles(data_page):
+        t_traf, t_fig = _time_both(markup, name, article)
+        rows.append((name, len(article.text), t_traf, t_fig))
     print("demo article pages (best of runs):")
     print(f"  {'page':<42}{'chars':>7}{'traf ms':>9}{'fig ms':>8}{'ratio':>7}")
     for name, chars, t_traf, t_fig in rows:
@@ -169,27 +185,16 @@ def news_page(title: str, paragraphs: list[str], seed: int) -> str:
 
 
 def full_size_pages() -> None:
-    pages = [
-        p for p in sorted((SITE / "rev1").rglob("*.html")) if "/story/" in str(p) or "/20" in str(p)
-    ]
     rows = []
-    for seed, path in enumerate(pages):
-        _, small = decode_body(path.read_bytes(), None)
-        url = f"http://127.0.0.1/{path.name}"
-        try:
-            article = extract_article(small, url=url)
-        except ValueError:
-            continue
+    for seed, (name, _small, article) in enumerate(_demo_articles()):
         if len(article.text) < 500:
             continue  # a listing or a stub, not an article
-        page = news_page(article.title or path.stem, article.text.split("\n"), seed)
-        big = extract_article(page, url=url)
-        extract_claims(big.text, lang=big.lang)  # warm caches and lexicons
-        t_traf = timed(lambda page=page, url=url: extract_article(page, url=url))
-        t_fig = timed(lambda a=big: extract_claims(a.text, lang=a.lang), repeat=20)
+        page = news_page(article.title or name, article.text.split("\n"), seed)
+        big = extract_article(page, url=f"http://127.0.0.1/{name}")
+        t_traf, t_fig = _time_both(page, name, big)
         # The page's <h1> repeats the title at the top of the text; anything else is a leak.
         same = "same text" if big.text.endswith(article.text) else "text differs"
-        rows.append((path.name, len(page), len(big.text), t_traf, t_fig, same))
+        rows.append((name, len(page), len(big.text), t_traf, t_fig, same))
     print("the same articles in full-size news pages (generated chrome, best of runs):")
     print(f"  {'page':<42}{'KB':>5}{'chars':>7}{'traf ms':>9}{'fig ms':>8}{'ratio':>7}")
     for name, size, chars, t_traf, t_fig, same in rows:
