@@ -64,6 +64,21 @@ def build_site(root: Path, pages: int, base: str) -> None:
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
 
 
+def sitemap_site(tmp: Path, pages: int) -> tuple[int, str, Path]:
+    """A generated site of ``pages`` articles under ``tmp/site`` and a sources file crawling
+    it through its sitemap (no delay, 8 requests in flight): ``(port, base URL, sources)``."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    build_site(tmp / "site", pages, base)
+    sources = tmp / "sources.toml"
+    sources.write_text(
+        "[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
+        f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n",
+        encoding="utf-8",
+    )
+    return port, base, sources
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

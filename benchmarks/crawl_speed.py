@@ -14,21 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import ROOT, build_site, free_port, served, timed_child
+from benchmarks.common import ROOT, served, sitemap_site, timed_child
 
 
 def main(pages: int = 1000) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        build_site(tmp / "site", pages, base)
-        sources = tmp / "sources.toml"
-        sources.write_text(
-            "[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
-            f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n",
-            encoding="utf-8",
-        )
+        port, base, sources = sitemap_site(tmp, pages)
         with served(tmp / "site", port):
             bare = timed_child([sys.executable, "benchmarks/bare_spider.py", f"{base}/sitemap.xml"])
             full = timed_child([sys.executable, "-m", "deltawatch", "--db", str(tmp / "b.db"),

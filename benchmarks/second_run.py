@@ -17,21 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import build_site, free_port, served, timed_child
+from benchmarks.common import served, sitemap_site, timed_child
 
 
 def main(pages: int = 1000) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        build_site(tmp / "site", pages, base)
-        sources = tmp / "sources.toml"
-        sources.write_text(
-            "[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
-            f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n",
-            encoding="utf-8",
-        )
+        port, _base, sources = sitemap_site(tmp, pages)
         runs = []
         for n in (1, 2):
             log = tmp / f"access-{n}.log"

@@ -16,13 +16,13 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from seeds.config import SEEDS_DIR, SourcesConfig, parse_sources
 
-__all__ = ["DEMO_DIR", "SiteServer", "demo_sources", "serve_site"]
+__all__ = ["DEMO_DIR", "SiteServer", "demo_sources", "running", "serve_site"]
 
 DEMO_DIR = SEEDS_DIR / "demo"
 #: The placeholder base URL written in ``seeds/demo/sources.toml`` and the pages.
@@ -98,7 +98,17 @@ def serve_site(layers: Sequence[Path], *, port: int = 0) -> Iterator[SiteServer]
     server = SiteServer(("127.0.0.1", port), _Handler)
     server.layers = list(layers)
     server.log = []
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    with running(server):
+        yield server
+
+
+@contextmanager
+def running(server: HTTPServer, name: str = "site-server") -> Iterator[HTTPServer]:
+    """Serve ``server`` from a daemon thread for the ``with`` block, then shut it and close it.
+
+    A daemon thread, so a test or a demo that fails half-way never hangs on a live server.
+    """
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield server

@@ -23,7 +23,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from seeds.demo_site import running
 from tests import sites
 
 __all__ = [
@@ -488,17 +489,11 @@ def serve_faults(secret_file: Path) -> Iterator[FaultSite]:
     site.base_url = f"http://127.0.0.1:{servers[0].server_address[1]}"
     site.other_url = f"http://127.0.0.2:{servers[1].server_address[1]}"
     big_sitemap(site.base_url)
-    threads = [threading.Thread(target=s.serve_forever, name="fault-server", daemon=True)
-               for s in servers]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    try:
-        yield site
-    finally:
-        site.stop.set()  # release stalled handlers
+    with ExitStack() as stack:
         for server in servers:
-            server.shutdown()
-            server.server_close()
+            stack.enter_context(running(server, name="fault-server"))
+        stack.callback(site.stop.set)  # first thing on the way out: release stalled handlers
+        yield site
 
 
 # -- running the real CLI with test settings ------------------------------------

@@ -32,6 +32,7 @@ import redis
 from pipelines.queue import Keys
 from scheduler import Daemon, enqueue_source
 from seeds.config import load_sources
+from seeds.demo_site import running
 from storage.snapshot import canonical_snapshot
 from tests import sites
 from tests.conftest import ROOT, run_cli
@@ -129,14 +130,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
 @contextmanager
 def serve(root: Path) -> Iterator[CountingServer]:
-    server = CountingServer(root)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(CountingServer(root)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
