@@ -29,26 +29,55 @@ DEFAULT_DB = "deltawatch.db"
 err_console = Console(stderr=True)
 
 
+class BadUsage(click.ClickException):
+    """Bad usage or configuration found after parsing (exit 2, one line, no usage text)."""
+
+    exit_code = 2
+
+
+class BadStore(BadUsage):
+    """A store that cannot be used as asked: wrong file, newer schema, read-only."""
+
+
+class Group(click.Group):
+    """The command group, with one safety net: an SQLite error that gets past the store
+    checks (a file damaged after its header, a disk that fills) is one line and exit 2,
+    never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:
+            db = ctx.obj.db if isinstance(ctx.obj, Context) else "the store"
+            raise BadStore(f"store {db}: {exc}") from None
+
+
 class Context:
     """What the group passes to every command."""
 
     def __init__(self, db: str) -> None:
         self.db = db
 
+    def check(self, *, write: bool) -> Any:
+        """Refuse a store this command cannot use, in one line (storage.check)."""
+        from storage.check import StoreError, check_store
+
+        try:
+            return check_store(self.db, write=write)
+        except StoreError as exc:
+            raise BadStore(str(exc)) from None
+
     def store(self) -> Any:
         from storage.store import Store
 
+        self.check(write=True)
         return Store(self.db)
 
     def readonly(self) -> Any:
         from storage.db import open_readonly
 
-        try:
-            return open_readonly(self.db)
-        except FileNotFoundError:
-            raise click.ClickException(
-                f"no store at {self.db}: run 'deltawatch crawl' or 'deltawatch demo' first"
-            ) from None
+        self.check(write=False)
+        return open_readonly(self.db)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -98,7 +127,7 @@ def _load_config(path: str | None) -> Any:
         sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deltawatch")
 @click.option(
     "--db",
@@ -226,6 +255,7 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
     from seeds.config import ConfigError, Source
 
     config = _load_config(sources_file)
+    ctx.check(write=True)
     try:
         selected = list(config.select(names)) if names or not urls else []
     except ConfigError as exc:
@@ -274,6 +304,7 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int,
     from scheduler import Daemon
 
     config = _load_config(sources_file)
+    ctx.check(write=True)
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr,
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
@@ -356,6 +387,7 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
     from scrapers.distributed import connect
 
     config = _load_config(sources_file)
+    ctx.check(write=True)
     _log_to_stderr()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -376,31 +408,38 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
 
 @cli.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the store between runs of the demo.")
+@click.option("--force", is_flag=True,
+              help="Use --db even if it holds something other than a demo store (it is "
+                   "emptied first unless --keep).")
 @click.option("--port", default=8765, show_default=True,
               help="Port for the demo site on 127.0.0.1 (0: any free port). Article URLs "
                    "include it, so use the same port to re-run the demo into a kept store.")
 @pass_ctx
-def demo_cmd(ctx: Context, keep: bool, port: int) -> None:
+def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
     """The whole pipeline offline: serve the bundled demo site on 127.0.0.1, crawl
     revision 1, switch to revision 2, crawl again, and print what changed.
 
-    The store is --db (default ./deltawatch.db); it is emptied first unless --keep.
+    The store is --db (default ./deltawatch.db, or $DELTAWATCH_DB). Only a demo store
+    (or no store yet) is used: it is emptied first unless --keep. Any other file there
+    (your crawls' store, another program's file) is refused and left as it is, unless
+    --force.
 
     Example: deltawatch --db demo.db demo
     """
     from scrapers.run import crawl, run_in_reactor
     from seeds.demo_site import DEMO_DIR, demo_sources, serve_site
 
-    if not keep:
-        for suffix in ("", "-wal", "-shm"):
-            Path(ctx.db + suffix).unlink(missing_ok=True)
+    _demo_store_ok(ctx, keep=keep, force=force)
     site = DEMO_DIR / "site"
     serving = ExitStack()
     try:
         server = serving.enter_context(serve_site([site / "rev1"], port=port))
     except OSError as exc:
         raise click.UsageError(f"cannot serve the demo site on 127.0.0.1:{port}: {exc.strerror}; "
-                               "try --port 0") from exc
+                               "try --port 0") from None
+    if not keep:  # only once the demo can run: a busy port leaves the store as it was
+        for suffix in ("", "-wal", "-shm"):
+            Path(ctx.db + suffix).unlink(missing_ok=True)
     with serving:
         config = demo_sources(server.base_url)
         err_console.print(f"serving the demo site at {server.base_url}")
@@ -438,6 +477,36 @@ def demo_cmd(ctx: Context, keep: bool, port: int) -> None:
     counts = Counter(r["kind"] for r in log)
     err_console.print("events: " + ", ".join(f"{counts[k]} {k}" for k in EVENT_KINDS))
     err_console.print(f"store: {ctx.db} — try: deltawatch --db {ctx.db} changes")
+
+
+def _demo_store_ok(ctx: Context, *, keep: bool, force: bool) -> None:
+    """The demo empties its store: refuse (exit 2) anything that is not a demo store.
+
+    With ``DELTAWATCH_DB`` set for cron, a curious ``deltawatch demo`` would otherwise
+    wipe the production store; a mistyped ``--db`` another program's file. What is
+    refused is not opened for writing, so it stays byte for byte as it was.
+    """
+    from storage.check import StoreError, check_store, inspect_store, writable
+
+    db = ctx.db
+    try:
+        info = inspect_store(db)
+        if not info.is_demo and not force:
+            what = {
+                "not-sqlite": "is not an SQLite database",
+                "foreign": "is another program's SQLite database",
+                "newer": "is the store of a newer deltawatch",
+            }.get(info.state, f"is a deltawatch store with {', '.join(sorted(info.triggers))} runs")
+            raise StoreError(f"{db} {what}, and the demo empties its store, so it left it as it "
+                             f"is; run the demo in another store: deltawatch --db demo.db demo "
+                             f"(or add --force to replace {db})")  # fmt: skip
+        if keep:
+            check_store(db, write=True)  # --keep adds to it: it must be a usable store
+        elif not writable(db):
+            raise StoreError(f"{db} is read-only (or its folder is), so the demo cannot "
+                             "replace it; run it with --db demo.db")  # fmt: skip
+    except StoreError as exc:
+        raise BadStore(str(exc)) from None
 
 
 # -- extraction without storing -----------------------------------------------
@@ -668,9 +737,9 @@ def reprocess_cmd(ctx: Context, since: str | None) -> None:
     Example: deltawatch reprocess --since 2026-11-01
     """
     from pipelines.ingest import PIPELINE_VERSION, reprocess
-    from storage.store import Store
 
-    store = Store(ctx.db)
+    ctx.check(write=False)  # nothing stored, nothing to reprocess: a missing store is an error
+    store = ctx.store()
     try:
         report = reprocess(store, since=since)
     finally:
@@ -699,7 +768,7 @@ def sql_cmd(ctx: Context, query: str, as_json: bool) -> None:
     try:
         rows = queries.sql(ctx.readonly(), query)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"SQL error: {exc}") from None
+        raise BadUsage(f"SQL error: {exc}") from None
     emit(rows, as_json=as_json, columns=list(rows[0]) if rows else [], title="result")
 
 
@@ -716,6 +785,9 @@ def backup_cmd(ctx: Context, dest: str) -> None:
     """
     from storage.db import backup
 
+    ctx.check(write=False)
+    if Path(dest).exists() and Path(dest).resolve() == Path(ctx.db).resolve():
+        raise click.UsageError(f"{dest} is the store itself; give the backup another file name")
     try:
         report = backup(ctx.db, dest)
     except (OSError, ValueError, sqlite3.Error) as exc:
@@ -748,10 +820,7 @@ def serve_cmd(ctx: Context, port: int, host: str) -> None:
 
     from sharing.datasette import database_name, serve
 
-    if not Path(ctx.db).exists():
-        raise click.ClickException(
-            f"no store at {ctx.db}: run 'deltawatch crawl' or 'deltawatch demo' first"
-        )
+    ctx.readonly().close()  # a bad store is refused here, not with a 500 on every page
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:  # a clear message, not a traceback
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

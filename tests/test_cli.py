@@ -30,13 +30,13 @@ def test_sql_is_read_only(db_path: Path) -> None:
     ok = runner.invoke(cli, ["--db", str(db_path), "sql", "PRAGMA integrity_check", "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output) == [{"integrity_check": "ok"}]
     bad = runner.invoke(cli, ["--db", str(db_path), "sql", "DELETE FROM articles"])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "readonly" in bad.output or "read-only" in bad.output
 
 
 def test_queries_on_a_missing_store_say_what_to_do(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "articles"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "run 'deltawatch crawl'" in result.output
 
 

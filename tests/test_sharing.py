@@ -296,7 +296,7 @@ def test_serve_refuses_a_missing_store_and_a_busy_port(tmp_path: Path,
                                                        small_store: Path) -> None:  # fmt: skip
     runner = CliRunner()
     missing = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve"])
-    assert missing.exit_code == 1 and "run 'deltawatch crawl'" in missing.output
+    assert missing.exit_code == 2 and "run 'deltawatch crawl'" in missing.output
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
