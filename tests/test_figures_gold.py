@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.gold.real import load_labels
 from tests.gold.scoring import Score, load_gold, score_gold, table
 
 GOLD_DIR = Path(__file__).parent / "gold"
@@ -61,3 +62,17 @@ def test_every_category_clears_a_floor(scored: tuple[str, dict[str, Score]]) -> 
     for category, score in scores.items():
         assert score.precision >= 0.9, (category, score.misses)
         assert score.recall >= 0.85, (category, score.misses)
+
+
+def test_real_sentence_labels_are_big_enough_and_well_formed() -> None:
+    """``real_sentences.jsonl`` names sentences of public pages (scored by the benchmark)."""
+    lines = load_labels()
+    figures = [claim for line in lines for claim in line["claims"]]
+    assert len(figures) >= 300
+    assert {line["lang"] for line in lines} == {"en", "zh"}
+    assert {line["split"] for line in lines} == {"dev", "holdout"}
+    assert len({(line["page"], line["sentence"]) for line in lines}) == len(lines)
+    for line in lines:
+        assert len(line["sentence"]) == 12 and "text" not in line  # ids only, never the text
+    for claim in figures:
+        assert claim["approx"] in {"exact", "over", "under", "about", "nearly", "range"}
