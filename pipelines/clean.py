@@ -39,6 +39,9 @@ def clean_text(text: str, rules: CleaningRules | None = None) -> tuple[str, Coun
         if len(line) <= BOILERPLATE_MAX_CHARS and rules.boilerplate_lines.search(line):
             removed["boilerplate"] += 1
             continue
+        if len(line) <= BOILERPLATE_MAX_CHARS and rules.chrome_line.match(line):
+            removed["chrome"] += 1  # counters and update stamps: change on every visit
+            continue
         line, n_tokens = rules.spam_tokens.subn(" ", line)
         line, n_alone = rules.spam_standalone.subn(" ", line)
         if n_tokens or n_alone:

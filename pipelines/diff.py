@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["EVENT_KINDS", "Prior", "agrees", "diff_version", "metric_similarity"]
+__all__ = ["EVENT_KINDS", "Prior", "RevisionPair", "agrees", "diff_version", "metric_similarity"]
 
 T = TypeVar("T")
 
@@ -47,6 +47,8 @@ class Prior:
     version_id: int
     reported_at: str
     independent: bool = True  # False for the same article or a syndicated copy
+    comparable: bool = True  # may tie articles together (pipelines/figures/comparable.py)
+    sentence: str | None = None
 
 
 def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
@@ -128,14 +130,21 @@ def _event(
         "prior_claim_id": prior.claim_id if prior else None,
         "match": match,
         "sentence": claim.get("sentence"),
+        "prior_sentence": prior.sentence if prior else None,
     }
 
 
 def _unique_by_key(claims: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """One figure per key and version: the first mention (the lede) speaks for the article."""
+    """One figure per key and version: the first mention (the lede) speaks for the article.
+
+    The first *comparable* mention, where there is one: a headline's "3nm milestone" whose
+    company is only named in the body defers to the body's "SMIC has reached 3nm".
+    """
     out: dict[str, Mapping[str, Any]] = {}
     for claim in claims:
-        out.setdefault(claim["key"], claim)
+        first = out.setdefault(claim["key"], claim)
+        if not first.get("comparable", True) and claim.get("comparable", True):
+            out[claim["key"]] = claim
     return _keep_precise(
         out, fact=lambda c: (c["subject"], c["unit"], c["value"], c["approx"]),
         metric=lambda c: c.get("metric") or "",
@@ -143,8 +152,8 @@ def _unique_by_key(claims: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str
 
 
 def _keep_precise(
-    by_key: dict[str, T], *, fact: Callable[[T], tuple[Any, ...]], metric: Callable[[T], str]
-) -> dict[str, T]:
+    by_key: dict[Any, T], *, fact: Callable[[T], tuple[Any, ...]], metric: Callable[[T], str]
+) -> dict[Any, T]:
     """Drop a figure that another figure of the same version states more precisely.
 
     Same subject, unit, value and hedge, and its metric's words a subset of the other's: a
@@ -161,56 +170,107 @@ def _keep_precise(
     }
 
 
+#: One figure's fate in a revision, from :func:`pipelines.revisions.align_versions`:
+#: (``changed`` | ``same`` | ``removed`` | ``added``, the old figure, the new figure).
+RevisionPair = tuple[str, Prior | None, Mapping[str, Any] | None]
+
+
 def diff_version(
     claims: Sequence[Mapping[str, Any]],
     *,
     context: Mapping[str, Any],
-    previous: Sequence[Prior] = (),
     others: Mapping[str, Sequence[Prior]],
     fuzzy: Mapping[str, tuple[Sequence[Prior], str]] | None = None,
+    revision: Sequence[RevisionPair] | None = None,
+    previous: Sequence[Prior] = (),
 ) -> list[dict[str, Any]]:
     """Events for one new article version.
 
     Args:
         claims: the version's figures (claim dicts with ``id`` once stored).
         context: ``source``, ``article_id``, ``article_url``, ``version_id``, ``run_id``.
-        previous: the figures of this article's previous trusted version.
-        others: by key, current figures of *other* articles (oldest first).
+        others: by key, current comparable figures of *other* articles (oldest first).
         fuzzy: for keys with no exact match, figures matched on subject, unit
             and a similar metric, with the reason the match was made.
+        revision: for a new version of a known article, its figures aligned with the
+            previous version's (only those in edited, added or deleted sentences).
+        previous: the previous version's figures (all of them), so that a figure said
+            again elsewhere in the article is not taken for news.
+
+    A first version reports each key once (its first mention): comparable figures are
+    compared with other articles, the others are ``new``. A revision reports what its
+    alignment says: a figure edited in place is ``changed``, one only in deleted sentences
+    ``removed``, one only in added sentences is compared like a first report.
     """
-    events: list[dict[str, Any]] = []
     fuzzy = fuzzy or {}
-    before = {p.key: p for p in previous}
-    before = _keep_precise(
-        before, fact=lambda p: (p.subject, p.unit, p.value, p.approx), metric=lambda p: p.metric or ""
+    if revision is None:
+        firsts = _unique_by_key(claims).values()
+        return [e for claim in firsts for e in _first_report(claim, context, others, fuzzy)]
+    events: list[dict[str, Any]] = []
+    added: list[Mapping[str, Any]] = []
+    edits: dict[int, tuple[Prior, Mapping[str, Any]]] = {}
+    for kind, old, new in revision:
+        if kind == "changed" and old is not None and new is not None:
+            edits[len(edits)] = (old, new)
+        elif kind == "removed" and old is not None and not _still_said(old, claims):
+            gone = {"key": old.key, "subject": old.subject, "metric": old.metric,
+                    "unit": old.unit, "value": None, "sentence": old.sentence}  # fmt: skip
+            events.append(_event("removed", gone, context, old, "revision"))
+        elif kind == "added" and new is not None and not _said_before(new, previous):
+            added.append(new)
+    # One edit stated twice (headline and body, lede and recap) is one event: the most
+    # precisely worded of the figures with the same subject, unit, old and new value.
+    precise = _keep_precise(
+        edits,
+        fact=lambda e: (e[1]["subject"], e[1]["unit"], e[0].value, e[1]["value"]),
+        metric=lambda e: e[1].get("metric") or "",
     )
-    now = _unique_by_key(claims)
-    for key, claim in now.items():
-        old = before.get(key)
-        if old is not None:
-            if not agrees(old.value, old.approx, claim["value"], claim["approx"]):
-                events.append(_event("changed", claim, context, old, "revision"))
-            continue
-        match = "key"
-        priors = list(others.get(key, ()))
-        if not priors and key in fuzzy:
-            priors, match = list(fuzzy[key][0]), fuzzy[key][1]
-        if not priors:
-            events.append(_event("new", claim, context, None, "none"))
-            continue
-        events.extend(_compare_with_others(claim, context, priors, match))
-    for key, old in before.items():
-        if key not in now:
-            removed = {
-                "key": key,
-                "subject": old.subject,
-                "metric": old.metric,
-                "unit": old.unit,
-                "value": None,
-            }
-            events.append(_event("removed", removed, context, old, "revision"))
+    seen: set[tuple[Any, ...]] = set()
+    changed = []
+    for old, new in precise.values():
+        fact = (new["subject"], new["unit"], old.value, new["value"])
+        if fact not in seen:
+            seen.add(fact)
+            changed.append(_event("changed", new, context, old, "revision"))
+    events[:0] = changed
+    for claim in _unique_by_key(added).values():
+        events.extend(_first_report(claim, context, others, fuzzy))
     return events
+
+
+def _still_said(old: Prior, claims: Sequence[Mapping[str, Any]]) -> bool:
+    """Does the new version still carry this figure elsewhere (a repeated mention removed)?"""
+    return any(
+        c["key"] == old.key and agrees(old.value, old.approx, c["value"], c["approx"])
+        for c in claims
+    )
+
+
+def _said_before(claim: Mapping[str, Any], previous: Sequence[Prior]) -> bool:
+    """Did the previous version already carry this figure (a repeated mention added)?"""
+    return any(
+        p.key == claim["key"] and agrees(p.value, p.approx, claim["value"], claim["approx"])
+        for p in previous
+    )
+
+
+def _first_report(
+    claim: Mapping[str, Any],
+    context: Mapping[str, Any],
+    others: Mapping[str, Sequence[Prior]],
+    fuzzy: Mapping[str, tuple[Sequence[Prior], str]],
+) -> list[dict[str, Any]]:
+    """A figure the article reports for the first time: compared across articles if it may be."""
+    key = claim["key"]
+    if not claim.get("comparable", True):
+        return [_event("new", claim, context, None, "none")]
+    match = "key"
+    priors = [p for p in others.get(key, ()) if p.comparable]
+    if not priors and key in fuzzy:
+        priors, match = [p for p in fuzzy[key][0] if p.comparable], fuzzy[key][1]
+    if not priors:
+        return [_event("new", claim, context, None, "none")]
+    return _compare_with_others(claim, context, priors, match)
 
 
 def _compare_with_others(

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipelines.clean import normalize_for_hash
 from pipelines.dedup import DUPLICATE_THRESHOLD, Fingerprint, fingerprint, similarity
-from pipelines.diff import Prior, diff_version, metric_similarity
+from pipelines.diff import Prior, RevisionPair, diff_version, metric_similarity
 from pipelines.extract import (
     EXTRACT_VERSION,
     ExtractionError,
@@ -31,6 +31,7 @@ from pipelines.extract import (
 from pipelines.figures import EXTRACTOR_VERSION, extract_claims
 from pipelines.model import Article, Page
 from pipelines.relevance import score_relevance
+from pipelines.revisions import align_versions
 from storage.store import Store, iso
 
 __all__ = [
@@ -169,6 +170,8 @@ def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
         version_id=row["version_id"],
         reported_at=row["reported_at"],
         independent=own_root != root,
+        comparable=bool(row.get("comparable", 1)),
+        sentence=row.get("sentence"),
     )
 
 
@@ -391,9 +394,16 @@ class Ingestor:
         for claim, claim_id in zip(claims, ids, strict=True):
             claim["id"] = claim_id
         previous: Sequence[Prior] = []
+        revision: list[RevisionPair] | None = None
         if previous_version_id is not None:
-            previous = [
-                _prior(r, root=root) for r in self.store.version_claims(previous_version_id)
+            rows = self.store.version_claims(previous_version_id)
+            previous = [_prior(r, root=root) for r in rows]
+            alignment = align_versions(
+                self.store.version_text(previous_version_id), rows, article.text, claims
+            )
+            revision = [
+                (p.kind, _prior(p.old, root=root) if p.old is not None else None, p.new)
+                for p in alignment.pairs
             ]
         fuzzy = self._fuzzy(claims, others, previous, article_id, root)
         events = diff_version(
@@ -406,6 +416,7 @@ class Ingestor:
                 "run_id": self.run_id,
             },
             previous=previous,
+            revision=revision,
             others=others,
             fuzzy=fuzzy,
         )
@@ -427,6 +438,8 @@ class Ingestor:
         for claim in claims:
             key = claim["key"]
             if key in others or key in known or key in out or claim.get("period"):
+                continue
+            if not claim.get("comparable", True):
                 continue
             if not claim.get("subject") or not claim.get("metric"):
                 continue

@@ -330,10 +330,16 @@ class CleaningRules:
     spam_standalone: re.Pattern[str]
     boilerplate_lines: re.Pattern[str]
     hash_ignore_lines: re.Pattern[str]
+    #: A whole line of update stamps and reader counters (``[chrome]``).
+    chrome_line: re.Pattern[str]
 
 
 def _union(patterns: list[str], flags: int = 0) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+#: What stands between chrome tokens on one line: "Updated 5 min ago · 3,418 online | 12 comments".
+_CHROME_SEPARATORS = r"[\s\-–—•·|,，/()（）\[\]【】:：]"
 
 
 @cache
@@ -345,6 +351,11 @@ def load_cleaning(path: Path | None = None) -> CleaningRules:
         spam_standalone=re.compile(rf"(?:^|(?<=\s))(?:{standalone.pattern})(?=\s|$)"),
         boilerplate_lines=_union(raw["boilerplate"]["lines"], re.IGNORECASE),
         hash_ignore_lines=_union(raw["hash_ignore"]["lines"], re.IGNORECASE),
+        chrome_line=re.compile(
+            rf"^(?:{_CHROME_SEPARATORS}*(?:{_union(raw['chrome']['tokens']).pattern}))+"
+            rf"{_CHROME_SEPARATORS}*$",
+            re.IGNORECASE,
+        ),
     )
 
 

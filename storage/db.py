@@ -273,6 +273,21 @@ def m005_key_sources(db: sqlite_utils.Database) -> None:
     db.execute(FILL_KEY_SOURCES)
 
 
+@migrations()
+def m006_comparable(db: sqlite_utils.Database) -> None:
+    """Comparable figures, and both sentences of a revision's event.
+
+    ``claims.comparable`` says whether a figure's key may tie it to other articles (a named
+    subject and a metric that says what is measured), ``claims.reason`` why not. Figures
+    stored before this were never judged: they keep taking part (1), and ``reprocess``
+    judges them. ``claim_events.prior_sentence`` is the sentence the old value stood in, so
+    a ``changed`` event of a revision shows both.
+    """
+    db["claims"].add_column("comparable", int, not_null_default=1)
+    db["claims"].add_column("reason", str)
+    db["claim_events"].add_column("prior_sentence", str)
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 

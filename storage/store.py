@@ -31,7 +31,7 @@ VersionStatus = Literal["new_article", "new_version", "unchanged", "seen_before"
 
 #: The claim fields of DESIGN.md's claim JSON that are stored as columns.
 _CLAIM_FIELDS = ("key", "subject", "metric", "unit", "value", "approx", "period", "sentence",
-                 "start", "end", "lang")  # fmt: skip
+                 "start", "end", "lang", "comparable", "reason")  # fmt: skip
 
 
 def utcnow() -> datetime:
@@ -374,19 +374,26 @@ class Store:
             f"INSERT INTO claims ({', '.join(f'[{f}]' for f in fields)})"
             f" VALUES ({', '.join('?' * len(fields))})"
         )
-        ids, keys = [], []
+        ids: list[int] = []
+        keys: list[tuple[str, str, str, str]] = []
+        pointers: list[tuple[str, str, int]] = []
         with self.transaction():  # one statement per claim, no per-row table introspection
             for claim in claims:
-                params = [claim[k] for k in _CLAIM_FIELDS] + [version_id, article_id, source, now]
-                ids.append(int(self.db.conn.execute(insert, params).lastrowid or 0))
-                keys.append((claim["key"], claim["subject"], claim["unit"], claim["metric"]))
+                comparable = int(bool(claim.get("comparable", True)))
+                row = {**claim, "comparable": comparable, "reason": claim.get("reason")}
+                params = [row[k] for k in _CLAIM_FIELDS] + [version_id, article_id, source, now]
+                claim_id = int(self.db.conn.execute(insert, params).lastrowid or 0)
+                ids.append(claim_id)
+                if comparable:  # only comparable figures are looked up across articles
+                    keys.append((claim["key"], claim["subject"], claim["unit"], claim["metric"]))
+                    pointers.append((claim["key"], source, claim_id))
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric) VALUES (?, ?, ?, ?)",
                 keys,
             )
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO key_sources (key, source, claim_id) VALUES (?, ?, ?)",
-                [(key[0], source, claim_id) for key, claim_id in zip(keys, ids, strict=True)],
+                pointers,
             )
         return ids
 
@@ -438,7 +445,7 @@ class Store:
     _PRIOR_COLUMNS = (
         "SELECT c.id AS claim_id, c.key, c.value, c.approx, c.unit, c.subject, c.metric,"
         " c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,"
-        " a.duplicate_of"
+        " a.duplicate_of, c.comparable, c.sentence, c.start, c.[end], c.period"
     )
     #: Each source's latest current claim for some keys; ``{marks}``: one ``?`` per key.
     _CURRENT_BY_KEY = (
@@ -492,6 +499,13 @@ class Store:
 
     def version_claims(self, version_id: int) -> list[dict[str, Any]]:
         return list(self.db.query(self._VERSION_CLAIMS, [version_id]))
+
+    def version_text(self, version_id: int) -> str:
+        """A stored version's text, which the revision diff aligns the next version with."""
+        row = self.db.execute(
+            "SELECT text FROM article_versions WHERE id = ?", [version_id]
+        ).fetchone()
+        return row[0] if row and row[0] else ""
 
     def duplicate_candidates(self, bands: Iterable[str], *, exclude_article: int) -> list[dict]:
         """Articles sharing an LSH band with a text, with their current signature."""

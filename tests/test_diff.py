@@ -86,17 +86,42 @@ def test_a_syndicated_copy_is_not_independent_corroboration() -> None:
 
 
 def test_a_revision_that_changes_a_figure_is_changed_and_one_that_drops_it_removed() -> None:
-    previous = [prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
-                      article=7),
-                prior("shanghai|chip design companies|count", 600, "pujiang-post", article=7),
-                prior(UNICORNS, 43, "pujiang-post", article=7)]  # fmt: skip
-    now = [claim("shanghai|ai companies|count", 1500, "over"), claim(UNICORNS, 43)]
-    events = diff_version(now, context=CTX, previous=previous, others={})
+    ai_before = prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over", article=7)
+    chips = prior("shanghai|chip design companies|count", 600, "pujiang-post", article=7)
+    ai_now = claim("shanghai|ai companies|count", 1500, "over")
+    now = [ai_now, claim(UNICORNS, 43)]
+    revision = [("changed", ai_before, ai_now), ("removed", chips, None)]
+    events = diff_version(now, context=CTX, revision=revision, others={})
     kinds = {(e["kind"], e["key"], e["old_value"], e["new_value"]) for e in events}
     assert kinds == {
         ("changed", "shanghai|ai companies|count", 1200, 1500),
         ("removed", "shanghai|chip design companies|count", 600, None),
-    }  # the unchanged 43 unicorns says nothing new
+    }  # the unchanged 43 unicorns (not in the alignment) says nothing new
+
+
+def test_a_figure_added_by_a_revision_is_compared_like_a_first_report() -> None:
+    added = claim(UNICORNS, 43)
+    others = {UNICORNS: [prior(UNICORNS, 43, "shenhai-keji", claim_id=5)]}
+    [event] = diff_version([added], context=CTX, revision=[("added", None, added)], others=others)
+    assert event["kind"] == "corroborated"
+
+
+def test_a_repeated_mention_added_or_removed_is_not_news() -> None:
+    said = prior(UNICORNS, 43, "pujiang-post", article=7)
+    again = claim(UNICORNS, 43)
+    events = diff_version([again, claim(UNICORNS, 43)], context=CTX, previous=[said],
+                          revision=[("added", None, again)], others={})  # fmt: skip
+    assert events == []
+    events = diff_version([again], context=CTX, previous=[said, said],
+                          revision=[("removed", said, None)], others={})  # fmt: skip
+    assert events == []  # the article still says 43
+
+
+def test_figures_that_are_not_comparable_never_tie_articles_together() -> None:
+    age = claim("united states|count|count", 55, comparable=False, reason="generic metric")
+    others = {"united states|count|count": [prior("united states|count|count", 5232, "x")]}
+    [event] = diff_version([age], context=CTX, others=others)
+    assert event["kind"] == "new"
 
 
 def test_a_later_article_of_the_same_source_with_another_value_is_changed() -> None:
@@ -134,11 +159,13 @@ def test_a_headline_figure_stated_better_in_the_body_makes_one_event() -> None:
     assert len(diff_version([other, precise], context=CTX, others={})) == 2
 
 
-def test_the_vaguer_twin_of_a_previous_figure_is_not_reported_removed() -> None:
-    previous = [prior("shanghai|companies|count", 1200, "pujiang-post", approx="over", article=7),
-                prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
-                      article=7)]  # fmt: skip
-    now = [claim("shanghai|companies|count", 1500, "over"),
-           claim("shanghai|ai companies|count", 1500, "over")]  # fmt: skip
-    events = diff_version(now, context=CTX, previous=previous, others={})
+def test_one_edit_stated_twice_in_a_revision_makes_one_event() -> None:
+    """The headline's "1,200 companies" and the body's "1,200 AI companies" both become 1,500."""
+    vague_before = prior("shanghai|companies|count", 1200, "pujiang-post", approx="over", article=7)
+    precise_before = prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
+                           article=7)  # fmt: skip
+    vague = claim("shanghai|companies|count", 1500, "over")
+    precise = claim("shanghai|ai companies|count", 1500, "over")
+    revision = [("changed", vague_before, vague), ("changed", precise_before, precise)]
+    events = diff_version([vague, precise], context=CTX, revision=revision, others={})
     assert [(e["kind"], e["key"]) for e in events] == [("changed", "shanghai|ai companies|count")]

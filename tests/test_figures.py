@@ -39,7 +39,7 @@ def test_claim_json_has_the_contract_keys_in_order() -> None:
     claim = only("Shanghai counts 43 unicorns.")
     assert list(claim.as_dict()) == [
         "value", "unit", "approx", "subject", "metric", "period", "key", "sentence", "start",
-        "end", "lang",
+        "end", "lang", "comparable", "reason",
     ]  # fmt: skip
     assert claim.as_dict() == {
         "value": 43.0,
@@ -53,6 +53,8 @@ def test_claim_json_has_the_contract_keys_in_order() -> None:
         "start": 16,
         "end": 18,
         "lang": "en",
+        "comparable": True,
+        "reason": None,
     }
     json.dumps(claim.as_dict())
 

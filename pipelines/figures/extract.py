@@ -19,6 +19,7 @@ from typing import Final
 from seeds.lexicon import Entity, Gazetteer, MetricLexicon, load_gazetteer, load_metrics
 
 from .chinese import find_chinese
+from .comparable import SubjectOrigin, judge
 from .english import STARTER_STEMS, find_english
 from .metrics import is_money, normalize_metric
 from .model import Claim, Mention
@@ -148,7 +149,8 @@ def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
             continue
         context = shown if shown is not None else ctx.original[lo:hi]
         local, candidates = _candidates(ctx, chunk, lo, hi, lang)
-        carry = _carried(ctx) if starts_with_pronoun(chunk) else None
+        refers_back = starts_with_pronoun(chunk) or _continues_list(text, lo)
+        carry = _carried(ctx) if refers_back else None
         found = _window_claims(ctx, chunk, context, lo, lang, local, candidates, carry)
         for claim, subject in found:
             claims.append(claim)
@@ -160,6 +162,32 @@ def _sentence_claims(ctx: _Context, sentence: Sentence) -> list[Claim]:
 
 
 _DIGIT: Final = re.compile(r"\d")
+#: A list item: a line opening with a bullet or an item number.
+_LIST_ITEM: Final = re.compile(r"^\s*(?:[-*•·▪●◦]|\d{1,2}[.)、])\s")
+#: How many earlier items of one list may stand between an item and the line introducing it.
+MAX_LIST_ITEMS: Final = 30
+
+
+def _continues_list(text: str, start: int) -> bool:
+    """Is the sentence at ``start`` an item of a list that a line ending in ":" introduced?
+
+    "The city now hosts:" followed by "- 43 unicorn startups" names the owner of every item
+    once, before the list; the items refer back to it as "It" would.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _LIST_ITEM.match(text[line_start : start + 4]):
+        return False
+    for _ in range(MAX_LIST_ITEMS):
+        if line_start == 0:
+            return False
+        prev_start = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[prev_start : line_start - 1].strip()
+        if line.endswith((":", "：")):
+            return True
+        if line and not _LIST_ITEM.match(line + " "):
+            return False
+        line_start = prev_start
+    return False
 _ZH_NUMERAL: Final = re.compile("[零〇一二两三四五六七八九十百千万亿半番成]")
 
 
@@ -247,11 +275,16 @@ def _window_claims(
             metric = _strip_place(metric, chunk, mention, local)
             metrics[index] = metric
         others = [m.metric_span for m in kept if m is not mention and m.metric_span]
-        subject = _subject(ctx, chunk, lo, lang, mention, metric, candidates, carry, others)
+        subject, origin = _subject(
+            ctx, chunk, lo, lang, mention, metric, candidates, carry, others
+        )
         name = subject.name if subject is not None else None
         if subject is not None:
             metric = _drop_owner(metric, subject)
             metrics[index] = metric
+        verdict = judge(
+            subject_origin=origin, metric=metric, unit=mention.unit, lexicon=ctx.lexicon
+        )
         claim = Claim(
             value=_clean_value(mention.value),
             unit=mention.unit,
@@ -264,6 +297,8 @@ def _window_claims(
             start=lo + mention.start,
             end=lo + mention.end,
             lang=lang,
+            comparable=verdict.comparable,
+            reason=verdict.reason,
         )
         out.append((claim, subject))
     return out
@@ -279,11 +314,12 @@ def _subject(
     candidates: Sequence[Candidate],
     carry: Entity | None,
     others: Sequence[tuple[int, int]],
-) -> Entity | None:
+) -> tuple[Entity | None, SubjectOrigin]:
+    """The figure's subject, and whether it was named with the figure or is a default."""
     if mention.subject_hint:
         hinted = ctx.gazetteer.get(mention.subject_hint)
         if hinted is not None:
-            return hinted
+            return hinted, "hint"
     info = ctx.lexicon.lookup(metric)
     kinds = info.subject_kinds if info is not None else ()
     subject = choose_subject(
@@ -297,9 +333,15 @@ def _subject(
         kinds=kinds,
         weak=carry is None,
     )
-    if subject is None and kinds:
-        subject = _nearby_of_kind(ctx, lo, lo + len(chunk), kinds)
-    return subject or carry or ctx.main
+    if subject is not None:
+        return subject, "named"
+    if kinds:
+        nearby = _nearby_of_kind(ctx, lo, lo + len(chunk), kinds)
+        if nearby is not None:
+            return nearby, "default"  # named elsewhere in the text, not with the figure
+    if carry is not None:
+        return carry, "reference"
+    return ctx.main, "default" if ctx.main is not None else "none"
 
 
 def _strip_place(

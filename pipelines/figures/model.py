@@ -45,6 +45,10 @@ class Claim:
     start: int
     end: int
     lang: str
+    #: Whether the key may tie this figure to other articles' (pipelines/figures/comparable.py).
+    comparable: bool = True
+    #: Why not, when ``comparable`` is False.
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The claim as the JSON object of DESIGN.md, keys in contract order."""
@@ -60,6 +64,8 @@ class Claim:
             "start": self.start,
             "end": self.end,
             "lang": self.lang,
+            "comparable": self.comparable,
+            "reason": self.reason,
         }
 
 
