@@ -94,27 +94,79 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def emit(rows: Sequence[Mapping[str, Any]], *, as_json: bool, columns: Sequence[str],
-         title: str | None = None) -> None:  # fmt: skip
+def list_options(default_limit: int | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--json``, ``--wide`` and ``--limit`` for every command that lists rows."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--wide", is_flag=True,
+                            help="Every column in full (URLs, sentences, exact times); wider "
+                                 "than a terminal.")(func)  # fmt: skip
+        func = click.option("--limit", default=default_limit or 0, show_default=True,
+                            type=click.IntRange(min=0),
+                            help="At most this many rows (0: all). A cut list says so on "
+                                 "stderr.")(func)  # fmt: skip
+        return output_options(func)
+
+    return decorate
+
+
+def fetch_limit(limit: int) -> int | None:
+    """What to ask the query for: one row more than shown, to know whether the list is cut."""
+    return limit + 1 if limit else None
+
+
+def cut(rows: list[Any], limit: int, what: str) -> list[Any]:
+    """At most ``limit`` rows; when more matched, say so on stderr (stdout stays data)."""
+    if limit and len(rows) > limit:
+        err_console.print(f"[yellow]showing the first {limit} {what}; more match[/yellow] "
+                          "(--limit N for more, --limit 0 for all)", highlight=False)  # fmt: skip
+        return rows[:limit]
+    return rows
+
+
+def since_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--since``: a time with an offset, a date, or an age, normalized to UTC as stored."""
+
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        from storage.queries import parse_since
+
+        if value is None:
+            return None
+        try:
+            return parse_since(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option("--since", callback=parse, metavar="TIME",
+                        help=f"{help_text} An ISO date or time (UTC unless it has an offset: "
+                             "2026-12-02T07:00+08:00) or an age (7d, 12h).")  # fmt: skip
+
+
+def emit(rows: Sequence[Mapping[str, Any]], *, as_json: bool, view: str | None,
+         title: str | None = None, wide: bool = False, empty: str | None = None,
+         console: Console | None = None) -> None:  # fmt: skip
+    """Rows as JSON (raw values) or as a table for people (sharing.tables: short, human)."""
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
-    console = Console()
+    from rich import box
+
+    from sharing.tables import cells, fit
+
+    console = Console(width=100_000) if wide else console or Console()
     if not rows:
-        console.print(f"[dim]no {title or 'rows'}[/dim]")
+        console.print(f"[dim]{empty or 'no ' + (title or 'rows')}[/dim]", highlight=False)
         return
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else _fmt(row.get(c)) for c in columns))
-    console.print(table)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.4g}"
-    return str(value)
+    columns, body = cells(rows, view, wide=wide)
+    widths = fit(columns, body, console.width) if not wide else [None] * len(columns)
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  title_justify="left", collapse_padding=True)  # fmt: skip
+    for col, size in zip(columns, widths, strict=True):
+        table.add_column(col.header, no_wrap=wide, overflow="fold", width=size,
+                         justify="right" if col.right else "left")  # fmt: skip
+    for row in body:
+        table.add_row(*row)
+    console.print(table, highlight=False)
 
 
 def _load_config(path: str | None) -> Any:
@@ -152,19 +204,15 @@ def cli(ctx: click.Context, db: str) -> None:
 
 
 def _report(report: Any) -> None:
-    """The summary table at the end of a crawl, and the failures by name."""
-    table = Table(title=f"run {report.run_id}: {report.status}")
-    for col in ("source", "pages", "new", "versions", "unchanged", "skipped", "errors",
-                "claims", "events"):  # fmt: skip
-        table.add_column(col, justify="left" if col == "source" else "right")
-    for src in report.sources:
-        c = src.counts
-        table.add_row(
-            src.name, str(c["pages"]), str(c["new_article"]), str(c["new_version"]),
-            str(c["unchanged"] + c["seen_before"] + c["not_modified"]), str(c["skipped"]), str(c["fetch_errors"]),
-            str(c["claims"]), str(c["events"]),
-        )  # fmt: skip
-    err_console.print(table)
+    """The summary table at the end of a crawl, and the failures by name (on stderr)."""
+    rows = [{"source": src.name, "pages": c["pages"], "new": c["new_article"],
+             "versions": c["new_version"],
+             "same": c["unchanged"] + c["seen_before"] + c["not_modified"],
+             "skipped": c["skipped"], "robots": c.get("robots_blocked", 0),
+             "errors": c["fetch_errors"], "claims": c["claims"], "events": c["events"]}
+            for src in report.sources for c in [src.counts]]  # fmt: skip
+    emit(rows, as_json=False, view="run", title=f"run {report.run_id}: {report.status}",
+         console=err_console)  # fmt: skip
     for e in report.errors[:20]:
         err_console.print(f"[red]failed[/red] {e['source']}: {e['url']} — {e['reason']}")
     if len(report.errors) > 20:
@@ -465,15 +513,13 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
     from storage import queries
 
     db = ctx.readonly()
-    emit(queries.articles(db), as_json=False, title="articles",
-         columns=("id", "source", "status", "lang", "versions", "title"))  # fmt: skip
+    emit(queries.articles(db), as_json=False, title="articles", view="articles")
     # Revision 2 against revision 1, and outlets against each other: everything but the
     # first sightings of revision 1 (those are all "new"; `changes --kind new` lists them).
     log = queries.changes(db)
     rows = [r for r in log if r["kind"] != "new" or r["run_id"] == reports[-1].run_id]
     emit(rows, as_json=False, title="change log: revision 2 against revision 1, and across outlets",
-         columns=("run_id", "kind", "subject", "metric", "unit", "old_value", "new_value",
-                  "source", "prior_source"))  # fmt: skip
+         view="changes")  # fmt: skip
     counts = Counter(r["kind"] for r in log)
     err_console.print("events: " + ", ".join(f"{counts[k]} {k}" for k in EVENT_KINDS))
     err_console.print(f"store: {ctx.db} — try: deltawatch --db {ctx.db} changes")
@@ -547,8 +593,7 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
                 continue
             console.rule(result["title"] or result["url"])
             console.print(result["text"], highlight=False)
-            emit(result["claims"], as_json=False, title="figures",
-                 columns=("value", "unit", "approx", "subject", "metric", "period"))  # fmt: skip
+            emit(result["claims"], as_json=False, title="figures", view="figures")
     sys.exit(1 if failed else 0)
 
 
@@ -556,101 +601,108 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command("articles")
-@click.option("--search", help="Full-text search over article text (any language).")
+@click.option("--search", metavar="TEXT",
+              help="Titles and texts of every version that mention TEXT (any language; "
+                   "words of one or two characters too: 上海, AI).")  # fmt: skip
 @click.option("--source", help="Only this source.")
-@click.option("--limit", default=100, show_default=True)
-@output_options
+@list_options(100)
 @pass_ctx
-def articles_cmd(ctx: Context, search: str | None, source: str | None, limit: int,
+def articles_cmd(ctx: Context, search: str | None, source: str | None, limit: int, wide: bool,
                  as_json: bool) -> None:  # fmt: skip
     """Stored articles, newest first, with how many versions each has.
 
-    Example: deltawatch articles --search 独角兽
+    Example: deltawatch articles --search 上海
     """
     from storage import queries
 
-    rows = queries.articles(ctx.readonly(), search=search, source=source, limit=limit)
-    emit(rows, as_json=as_json, title="articles",
-         columns=("id", "source", "status", "lang", "versions", "title", "url"))  # fmt: skip
+    rows = queries.articles(ctx.readonly(), search=search, source=source,
+                            limit=fetch_limit(limit))  # fmt: skip
+    empty = f"no stored article mentions {search!r}" if search else "no articles"
+    emit(cut(rows, limit, "articles"), as_json=as_json, title="articles", view="articles",
+         wide=wide, empty=empty)  # fmt: skip
 
 
 @cli.command("sources")
-@output_options
+@list_options(None)
 @pass_ctx
-def sources_cmd(ctx: Context, as_json: bool) -> None:
+def sources_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> None:
     """Each source's health: last run, last success, last error, counts.
 
     Example: deltawatch sources --json
     """
     from storage import queries
 
-    emit(queries.sources(ctx.readonly()), as_json=as_json, title="sources",
-         columns=("name", "kind", "next_run_at", "last_run_at", "last_success_at",
-                  "consecutive_failures", "articles", "skipped", "errors",
-                  "last_error"))  # fmt: skip
+    rows = queries.sources(ctx.readonly(), limit=fetch_limit(limit))
+    emit(cut(rows, limit, "sources"), as_json=as_json, title="sources", view="sources",
+         wide=wide)  # fmt: skip
 
 
 @cli.command("claims")
-@click.option("--subject", help="Entity, e.g. Shanghai.")
-@click.option("--metric", help="What is measured, e.g. unicorns.")
-@click.option("--key", help="A figure's key, e.g. 'shanghai|unicorns|count'.")
+@click.option("--subject", help="Entity, e.g. Shanghai (any case).")
+@click.option("--metric", help="What is measured, e.g. unicorns (any case).")
+@click.option("--key", help="A figure's key, e.g. 'shanghai|unicorns|count' (any case).")
 @click.option("--source", help="Only this source.")
-@output_options
+@list_options(1000)
 @pass_ctx
 def claims_cmd(ctx: Context, subject: str | None, metric: str | None, key: str | None,
-               source: str | None, as_json: bool) -> None:  # fmt: skip
+               source: str | None, limit: int, wide: bool, as_json: bool) -> None:  # fmt: skip
     """Stored figures of the articles' current versions.
 
     Example: deltawatch claims --subject Shanghai --metric unicorns
     """
     from storage import queries
 
-    rows = queries.claims(ctx.readonly(), subject=subject, metric=metric, key=key, source=source)
-    emit(rows, as_json=as_json, title="claims",
-         columns=("key", "value", "unit", "approx", "period", "source", "article_url"))  # fmt: skip
+    rows = queries.claims(ctx.readonly(), subject=subject, metric=metric, key=key, source=source,
+                          limit=fetch_limit(limit))  # fmt: skip
+    emit(cut(rows, limit, "figures"), as_json=as_json, title="claims", view="claims", wide=wide)
 
 
 @cli.command("changes")
-@click.option("--since", help="Only events at or after this ISO time, e.g. 2026-11-01.")
+@since_option("Only events at or after this time.")
 @click.option("--kind", type=click.Choice(EVENT_KINDS))
 @click.option("--source", help="Only events from this source.")
-@output_options
+@list_options(1000)
 @pass_ctx
 def changes_cmd(ctx: Context, since: str | None, kind: str | None, source: str | None,
-                as_json: bool) -> None:  # fmt: skip
+                limit: int, wide: bool, as_json: bool) -> None:  # fmt: skip
     """The change log (claim events), newest first.
 
-    Example: deltawatch changes --kind conflict
+    Example: deltawatch changes --kind conflict --since 2026-12-02T07:00+08:00
     """
     from storage import queries
 
-    rows = queries.changes(ctx.readonly(), since=since, kind=kind, source=source)
-    emit(rows, as_json=as_json, title="changes",
-         columns=("at", "kind", "key", "old_value", "new_value", "source", "prior_source",
-                  "article_url"))  # fmt: skip
+    rows = queries.changes(ctx.readonly(), since=since, kind=kind, source=source,
+                           limit=fetch_limit(limit))  # fmt: skip
+    emit(cut(rows, limit, "events"), as_json=as_json, title="changes", view="changes", wide=wide)
 
 
 @cli.command("history")
 @click.argument("key")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, writable=True),
               help="Also draw the history as a chart into this .png or .svg file.")
-@output_options
+@list_options(1000)
 @pass_ctx
-def history_cmd(ctx: Context, key: str, plot_file: str | None, as_json: bool) -> None:
-    """Every reported value of one figure over time, with sources.
+def history_cmd(ctx: Context, key: str, plot_file: str | None, limit: int, wide: bool,
+                as_json: bool) -> None:  # fmt: skip
+    """Every reported value of one figure over time, with sources (KEY in any case).
 
     --plot draws it: values over time, one colour and mark per source, conflicts as red
     dashed bars, revisions as orange ones (the same chart as `deltawatch serve` shows).
+    An unknown KEY exits 1 with a message.
 
     Example: deltawatch history 'smic|process node|nm' --plot smic.png
     """
     from storage import queries
 
+    rows = queries.history(ctx.readonly(), key, limit=fetch_limit(limit))
+    if not rows:
+        raise click.ClickException(f"no figure with key {key!r}; see `deltawatch claims` for "
+                                   "the stored keys")  # fmt: skip
     if plot_file:
         _plot_history(ctx, key, plot_file)
-    emit(queries.history(ctx.readonly(), key), as_json=as_json, title=key,
-         columns=("reported_at", "source", "value", "unit", "approx", "conflict", "version", "current",
-                  "article_url"))  # fmt: skip
+    emit(cut(rows, limit, "reports"), as_json=as_json, title=queries.normalize_key(key),
+         view="history",
+         wide=wide)  # fmt: skip
 
 
 def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
@@ -661,9 +713,8 @@ def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
     if Path(plot_file).suffix.lower().lstrip(".") not in plot.FORMATS:
         raise click.BadParameter("the chart is written as .png or .svg", param_hint="--plot")
     db = ctx.readonly()
+    key = queries.normalize_key(key)
     rows = queries.figure_history(db, key)
-    if not rows:
-        raise click.ClickException(f"no figure with key {key!r}; see `deltawatch claims`")
     plot.save(rows, queries.figure_events(db, key), key=key, path=plot_file)
     err_console.print(f"chart: {plot_file}")
 
@@ -721,11 +772,11 @@ def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None
             text.stylize("bold reverse", start + 2, end + 2)
         console.print(text, highlight=False)
     emit([{"key": f.key, "old": f.old, "new": f.new, "unit": f.unit} for f in result.figures],
-         as_json=False, title="figures that changed", columns=("key", "old", "new", "unit"))  # fmt: skip
+         as_json=False, title="figures that changed", view="changed figures")  # fmt: skip
 
 
 @cli.command("reprocess")
-@click.option("--since", help="Only versions fetched at or after this ISO time.")
+@since_option("Only versions fetched at or after this time.")
 @pass_ctx
 def reprocess_cmd(ctx: Context, since: str | None) -> None:
     """Re-run extraction and figures over the stored raw pages (no network).
@@ -769,7 +820,7 @@ def sql_cmd(ctx: Context, query: str, as_json: bool) -> None:
         rows = queries.sql(ctx.readonly(), query)
     except sqlite3.Error as exc:
         raise BadUsage(f"SQL error: {exc}") from None
-    emit(rows, as_json=as_json, columns=list(rows[0]) if rows else [], title="result")
+    emit(rows, as_json=as_json, view=None, title="result", wide=True)
 
 
 @cli.command("backup")
@@ -847,7 +898,7 @@ def serve_cmd(ctx: Context, port: int, host: str) -> None:
               show_default=True, help="CSV or JSON for spreadsheets and pandas; Atom for feed "
               "readers (changes only).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
-@click.option("--since", help="Only rows at or after this ISO time, e.g. 2026-11-01.")
+@since_option("Only rows at or after this time.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows, newest first.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write to this file (replaced atomically) instead of stdout.")
@@ -868,18 +919,11 @@ def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | No
     """
     import os
     import tempfile
-    from datetime import datetime
 
     from sharing.datasette import database_name
     from sharing.export import export
 
     fmt = "json" if as_json else fmt
-    if since:
-        try:
-            datetime.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter(f"{since!r} is not an ISO date or time, e.g. 2026-11-01",
-                                     param_hint="--since") from None  # fmt: skip
     if fmt == "atom" and what != "changes":
         raise click.UsageError("the Atom feed is of changes: use --what changes with --format atom")
     options: dict[str, Any] = {"what": what, "fmt": fmt, "since": since, "limit": limit,

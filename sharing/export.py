@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
 
+from sharing.numbers import human
+
 __all__ = [
     "ATOM",
     "FORMATS",
@@ -76,10 +78,8 @@ def write_json(rows: Iterable[Row], out: TextIO) -> int:
 
 
 def _number(value: float | None, unit: str | None) -> str:
-    if value is None:
-        return "none"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.6g}"
-    return f"{text} {unit}" if unit and unit != "count" else text
+    """A value in a feed reader's title: human form (``87 bn USD``), as in every table."""
+    return "none" if value is None else human(value, unit)
 
 
 def event_title(event: Row) -> str:

@@ -30,6 +30,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from sharing.numbers import human
+
 __all__ = ["FORMATS", "ImageFormat", "chart", "inline_svg", "render", "save"]
 
 Row = Mapping[str, Any]
@@ -59,15 +61,8 @@ def _when(text: str) -> datetime:
 
 
 def _format_value(value: float, _pos: object = None) -> str:
-    """Readable axis labels: 87 bn, 1.5 m, 42,000, 33.3."""
-    size = abs(value)
-    if size >= 1e9:
-        return f"{value / 1e9:,.4g} bn"
-    if size >= 1e6:
-        return f"{value / 1e6:,.4g} m"
-    if size >= 1e3:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    """Readable axis labels, as everywhere people read values: 87 bn, 1.5 M, 42,000, 33.3."""
+    return human(value)
 
 
 def chart(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> Figure:

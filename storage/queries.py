@@ -7,7 +7,9 @@ queries of ``deltawatch serve``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -30,7 +32,9 @@ __all__ = [
     "history",
     "latest_changes",
     "most_revised",
+    "normalize_key",
     "open_conflicts",
+    "parse_since",
     "run_errors",
     "source_health",
     "sources",
@@ -38,6 +42,45 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+
+#: ``7d``, ``12h``, ``30m``, ``2w``: an age, counted back from now.
+_AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> str:
+    """A ``--since`` value as the store writes times: ISO 8601 in UTC (``+00:00``).
+
+    Stored times are compared as text, so ``2026-12-02T07:00+08:00`` must become
+    ``2026-12-01T23:00:00+00:00`` before it is compared. A date is its midnight UTC; a
+    time without an offset is UTC (the store's zone); ``7d``, ``12h`` count back from
+    now. Anything else raises ValueError with an example, never matches nothing silently.
+    """
+    age = _AGE.match(text)
+    if age:
+        moment = (now or datetime.now(UTC)) - timedelta(**{_AGE_UNITS[age[2]]: int(age[1])})
+        return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO date or time: use e.g. 2026-11-01, "
+            "2026-12-02T07:00+08:00 (UTC if no offset) or an age such as 7d or 12h"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def normalize_key(key: str) -> str:
+    """A key as typed or copied from a table (``SMIC | process node | nm``) as it is stored
+    (``smic|process node|nm``): keys are stored lower-case, so the index still serves."""
+    return re.sub(r"\s*\|\s*", "|", key.strip()).lower()
+
+
+def _limit(limit: int | None) -> int:
+    """SQLite's LIMIT: -1 is no limit."""
+    return -1 if limit is None else limit
 
 
 def _where(filters: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
@@ -52,16 +95,33 @@ def articles(
     *,
     search: str | None = None,
     source: str | None = None,
-    limit: int = 100,
+    limit: int | None = 100,
 ) -> list[Row]:
-    """Stored articles, newest first; ``search`` is full-text over every version's text."""
+    """Stored articles, newest first; ``search`` looks through every version's title and text.
+
+    The full-text index is trigram (it needs no Chinese word segmenter), and a trigram
+    index cannot match fewer than three characters, while most Chinese words (上海, 芯片)
+    and many English ones (AI, 5G) are shorter. Those are matched by a scan instead:
+    Chinese as a substring, Latin letters and digits as a whole word (``AI`` must not
+    match every "Shanghai").
+    """
     filters: list[tuple[str, Any]] = [("a.source = ?", source)]
-    if search:
+    term = (search or "").strip()
+    if len(term) >= 3:
         filters.append(
             (
                 "a.id IN (SELECT article_id FROM article_versions WHERE rowid IN"
                 " (SELECT rowid FROM article_versions_fts WHERE article_versions_fts MATCH ?))",
-                _fts_phrase(search),
+                _fts_phrase(term),
+            )
+        )
+    elif term:
+        db.conn.create_function("dw_mentions", 2, _mentions, deterministic=True)
+        filters.append(
+            (
+                "a.id IN (SELECT article_id FROM article_versions"
+                " WHERE dw_mentions(coalesce(title, '') || char(10) || coalesce(text, ''), ?))",
+                term,
             )
         )
     where, params = _where(filters)
@@ -70,9 +130,20 @@ def articles(
             "SELECT a.id, a.source, a.status, a.lang, a.version_count AS versions, a.title, a.url,"
             " a.first_seen_at, a.last_changed_at, a.skip_reason, a.duplicate_of"
             f" FROM articles a{where} ORDER BY a.first_seen_at DESC, a.id DESC LIMIT ?",
-            [*params, limit],
+            [*params, _limit(limit)],
         )
     )
+
+
+def _mentions(text: str | None, term: str) -> bool:
+    """Does ``text`` mention ``term``: a whole word for Latin letters and digits (any case),
+    a substring for anything else (Chinese has no spaces between words)."""
+    if not text:
+        return False
+    if term.isascii() and term.replace(" ", "").isalnum():
+        return re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text,
+                         re.IGNORECASE) is not None  # fmt: skip
+    return term.casefold() in text.casefold()
 
 
 def _fts_phrase(text: str) -> str:
@@ -80,7 +151,7 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def sources(db: sqlite_utils.Database) -> list[Row]:
+def sources(db: sqlite_utils.Database, *, limit: int | None = None) -> list[Row]:
     """Each source's health and counts."""
     return list(
         db.query(
@@ -91,7 +162,8 @@ def sources(db: sqlite_utils.Database) -> list[Row]:
             " (SELECT count(*) FROM articles a WHERE a.source = s.name AND a.status = 'skipped')"
             "   AS skipped,"
             " (SELECT count(*) FROM fetch_errors e WHERE e.source = s.name) AS errors"
-            " FROM sources s ORDER BY s.name"
+            " FROM sources s ORDER BY s.name LIMIT ?",
+            [_limit(limit)],
         )
     )
 
@@ -103,14 +175,14 @@ def claims(
     metric: str | None = None,
     key: str | None = None,
     source: str | None = None,
-    limit: int = 1000,
+    limit: int | None = 1000,
 ) -> list[Row]:
-    """Figures of articles' current versions."""
+    """Figures of articles' current versions (subject, metric and key in any case)."""
     where, params = _where(
         [
             ("c.subject = ? COLLATE NOCASE", subject),
             ("c.metric = ? COLLATE NOCASE", metric),
-            ("c.key = ?", key),
+            ("c.key = ?", normalize_key(key) if key else key),
             ("c.source = ?", source),
         ]
     )
@@ -118,9 +190,10 @@ def claims(
     return list(
         db.query(
             "SELECT c.id, c.key, c.subject, c.metric, c.value, c.unit, c.approx, c.period,"
-            " c.source, a.url AS article_url, c.version_id, c.reported_at, c.sentence"
+            " c.source, a.url AS article_url, c.article_id, c.version_id, c.reported_at,"
+            " c.lang, c.sentence"
             f" FROM claims c{join}{where} ORDER BY c.key, c.reported_at LIMIT ?",
-            [*params, limit],
+            [*params, _limit(limit)],
         )
     )
 
@@ -131,35 +204,45 @@ def changes(
     since: str | None = None,
     kind: str | None = None,
     source: str | None = None,
-    limit: int = 1000,
+    limit: int | None = 1000,
 ) -> list[Row]:
-    """The change log, newest first."""
-    where, params = _where([("at >= ?", since), ("kind = ?", kind), ("source = ?", source)])
+    """The change log, newest first. ``since`` must be normalized (:func:`parse_since`).
+
+    ``lang`` is the language of the event's article, so people can read a Chinese
+    article's values in 万 and 亿.
+    """
+    where, params = _where(
+        [("e.at >= ?", since), ("e.kind = ?", kind), ("e.source = ?", source)]
+    )
     return list(
         db.query(
-            "SELECT id, kind, key, subject, metric, unit, period, old_value, new_value, at, run_id,"
-            " source, article_url, version_id, prior_source, prior_article_url, match, sentence"
-            f" FROM claim_events{where} ORDER BY at DESC, id DESC LIMIT ?",
-            [*params, limit],
+            "SELECT e.id, e.kind, e.key, e.subject, e.metric, e.unit, e.period, e.old_value,"
+            " e.new_value, e.at, e.run_id, e.source, e.article_url, e.article_id, e.version_id,"
+            " e.prior_source, e.prior_article_url, e.match, e.sentence,"
+            " (SELECT a.lang FROM articles a WHERE a.id = e.article_id) AS lang"
+            f" FROM claim_events e{where} ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            [*params, _limit(limit)],
         )
     )
 
 
-def history(db: sqlite_utils.Database, key: str) -> list[Row]:
+def history(db: sqlite_utils.Database, key: str, *, limit: int | None = None) -> list[Row]:
     """Every value reported for one figure, over time, by source (all versions).
 
-    ``conflict`` is 1 when the diff logged a conflict involving this very report.
+    The key matches in any case, as ``--subject`` does (keys are stored lower-case). ``conflict`` is 1 when the diff
+    logged a conflict involving this very report.
     """
     return list(
         db.query(
             "SELECT c.reported_at, c.source, c.value, c.unit, c.approx, c.period, v.n AS version,"
-            " a.url AS article_url, a.current_version_id = c.version_id AS current,"
+            " a.url AS article_url, c.article_id, c.lang,"
+            " a.current_version_id = c.version_id AS current,"
             " EXISTS (SELECT 1 FROM claim_events e WHERE e.key = c.key AND e.kind = 'conflict'"
             "   AND (e.claim_id = c.id OR e.prior_claim_id = c.id)) AS conflict, c.sentence"
             " FROM claims c JOIN article_versions v ON v.id = c.version_id"
             " JOIN articles a ON a.id = c.article_id"
-            " WHERE c.key = ? ORDER BY c.reported_at, c.id",
-            [key],
+            " WHERE c.key = ? ORDER BY c.reported_at, c.id LIMIT ?",
+            [normalize_key(key), _limit(limit)],
         )
     )
 

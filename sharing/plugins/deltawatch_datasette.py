@@ -6,7 +6,9 @@ so the browser shows exactly what ``deltawatch history KEY --plot`` draws.
 
 - ``render_cell``: a figure's ``key`` links to its history and chart; ids of versions,
   articles and claims link to those rows, also in canned queries, where Datasette knows no
-  foreign keys. (Original URLs are linked by Datasette itself.)
+  foreign keys. (Original URLs are linked by Datasette itself.) Values are shown in human
+  form (``87 bn USD``, ``4,500亿元``), the raw value in the cell's tooltip; JSON and CSV
+  from Datasette keep the raw values (render_cell only touches HTML).
 - ``extra_template_vars``: the chart as inline SVG on the ``figure_history`` page
   (placed by ``sharing/templates/query.html``).
 - ``register_routes``: ``/-/deltawatch/chart.svg?key=K`` and ``.png``, to embed or share.
@@ -24,6 +26,8 @@ import sqlite_utils
 from datasette import Response, hookimpl
 
 from sharing import plot
+from sharing.numbers import human
+from sharing.tables import VALUE_COLUMNS
 from storage import queries
 
 PLUGIN = "deltawatch"
@@ -67,12 +71,24 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return markupsafe.Markup('<a href="{}" title="history and chart">{}</a>').format(
             _history_url(datasette, database, value), value
         )
+    if column in VALUE_COLUMNS and isinstance(value, int | float) and not isinstance(value, bool):
+        return markupsafe.Markup('<span title="{}">{}</span>').format(
+            repr(value), human(value, _field(row, "unit"), lang=_field(row, "lang"))
+        )
     target = _ID_LINKS.get(column)
     if target and isinstance(value, int) and target != table:
         return markupsafe.Markup('<a href="{}">{}</a>').format(
             datasette.urls.row(database, target, str(value)), value
         )
     return None
+
+
+def _field(row: Any, name: str) -> Any:
+    """A column of the cell's row, if the row has it (tables and canned queries differ)."""
+    try:
+        return row[name]
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 async def _figure(datasette: Any, database: str, key: str) -> tuple[list, list]:
