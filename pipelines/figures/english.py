@@ -19,6 +19,7 @@ from seeds.lexicon import Metric, MetricLexicon
 from .metrics import DETERMINERS, display_words, is_money, metric_from_words, singular, unit_allows
 from .model import Mention, SentenceReader
 from .numbers import EN_MAGNITUDES, fraction_percent, parse_arabic, parse_en_word, share_percent
+from .units import physical_unit
 
 __all__ = ["STARTER_STEMS", "find_english"]
 
@@ -880,10 +881,14 @@ class _Reader(SentenceReader):
                 currency, cursor = _CURRENCY_CODES.get(cur.group("c").lower(), "USD"), cur.end()
         if currency is not None and unit == "count":
             unit = currency
-        elif unit == "count" and magnitude == 1.0:
-            phys = _UNIT.match(text, cursor)
+        elif unit == "count":
+            phys = _UNIT.match(text, cursor) if magnitude == 1.0 else None
             if phys:
                 unit, cursor = _unit_name(phys.group("u")), phys.end()
+            else:  # "16GB", "70 kilograms", "29.4 million pounds": pint knows the spellings
+                found = physical_unit(text, cursor)
+                if found is not None:
+                    unit, cursor = found
         if cursor == end and end < len(text) and text[end].isascii() and text[end].isalpha():
             return None  # a code: "6G", "A100" (letters before are excluded by the scan)
         if (

@@ -19,6 +19,15 @@ _MONTHS: Final = (
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 
+#: Nouns whose number names one of them rather than counting them (seeds/units.toml's
+#: neighbours would be the place if this list grows).
+_NUMBERED_NOUNS: Final = (
+    r"version|v|revision|rev|bug|figure|fig\.|table|item|section|sec\.|row|page|pp?\.|"
+    r"chapter|ch\.|episode|ep\.|season|part|step|amendment|article|clause|route|flight|"
+    r"model|issue|vol\.|volume|resolution|platform|seat|track|level|phase|stage|grade|class|"
+    r"category|type|size|mark|series|generation|gen|edition|session|round"
+)
+
 _MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                        "Dec")  # fmt: skip
 
@@ -32,9 +41,12 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (None, r"\d(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b"),
     (None, r"\d(?<!\w\d)\d?[/.]\d{1,2}[/.]\d{2,4}\b"),
     ((":", "："), r"\d(?<![\d.]\d)\d?[:：]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?"),
-    (("am", "pm", "a.m", "p.m"), r"\d(?<!\w\d)\d?\s?(?:[ap]\.m\.|(?:am|pm)\b)"),
+    (("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
+     r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)"),  # fmt: skip
+    # Years cut to two digits: in ’91, the ’80s
+    (("’", "'"), r"(?<![\w’'])[’']\d{2}s?\b"),
     # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
-    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?![\d,])"),
+    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?!\d|,\d)"),
     (_MONTH_WORDS, rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?"),
     (_MONTH_WORDS, rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b"),
     # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
@@ -68,10 +80,21 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     ((".0",), r"(?<=[A-Za-z]\s)\d{1,2}\.0\b"),
     (("top", "Top", "TOP"), r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b"),
     (("No.",), r"\bNo\.\s?\d+\b"),
+    # Identifiers: a number after the noun it numbers (version 8, Bug 1553982, Table 6-1,
+    # Section 427 Row 21, the 22nd amendment), after "#", and note markers ([20], "seconds.23")
+    (None, rf"(?i:\b(?:{_NUMBERED_NOUNS})\s?#?\s?)\d[\w.:\-]*"),
+    (None, rf"\d(?<!\w\d)\d*(?:st|nd|rd|th)\s+(?i:{_NUMBERED_NOUNS})\b"),
+    (("#",), r"#\s?\d+\b"),
+    (("[",), r"\[\d{1,3}\]"),
+    (None, r"(?<=[a-z][.,])\d{1,3}(?=\s|$)"),
+    (("图", "表"), r"[图表]\s?\d+"),
     (("-19",), r"\b(?:COVID|Covid|covid)-19\b"),
     # Ages used as adjectives, rate denominators, sports scores
     (("year",), r"\d(?<!\w\d)\d{0,2}[\s\-]year[\s\-]old\b"),
     (("aged",), r"\baged\s+\d{1,3}\b"),
+    (("age",), r"\bage\s+(?:of\s+)?\d{1,3}\b"),
+    # News gives ages in commas after a name: "Cathy Medernach, 48, told ..."
+    ((",",), r"\b[A-Z][a-z]+,\s\d{1,3}(?=,)"),
     (
         ("per", "every"),
         r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|"
