@@ -47,9 +47,32 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM where a command maps it (interruptible)
+            interrupted()
         except sqlite3.DatabaseError as exc:
             db = ctx.obj.db if isinstance(ctx.obj, Context) else "the store"
             raise BadStore(f"store {db}: {exc}") from None
+
+
+#: The exit code of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells do).
+EXIT_INTERRUPTED = 130
+
+
+def interrupted() -> None:
+    """Say it in one word and leave with 130: what a stopped command does, never a traceback."""
+    err_console.print("interrupted", style="yellow", highlight=False)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def interruptible() -> None:
+    """SIGTERM stops a command as Ctrl-C does (outside a crawl; a crawl handles both itself,
+    finishing the pages in flight and recording the run as interrupted)."""
+    import signal
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 class Context:
@@ -296,7 +319,9 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
     """One run now (manual trigger), with progress and a summary.
 
     Exit 0 when every source and page worked, 1 when some failed (each is
-    listed), 2 for a bad sources file or option.
+    listed), 2 for a bad sources file, option or store, 130 when Ctrl-C or SIGTERM
+    stopped it (pages in flight are finished and stored; the run is recorded as
+    interrupted).
 
     Example: deltawatch crawl --source cna-shanghai --url https://example.com/story.html
     """
@@ -322,11 +347,14 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
         except ConfigError as exc:
             raise click.UsageError(str(exc).replace("<sources>: ", "--url: ")) from None
         selected.append(manual)
+    interruptible()
     report = _crawl_with_progress(
         selected, ctx.db, trigger, recheck=config.recheck_ladder, lock_wait=lock_wait,
         overrides={"DELTAWATCH_REFETCH": True} if refetch or urls else None,
     )  # fmt: skip
     _report(report)
+    if report.status == "interrupted":
+        interrupted()
     sys.exit(report.exit_code)
 
 
@@ -462,15 +490,17 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
 @click.option("--port", default=8765, show_default=True,
               help="Port for the demo site on 127.0.0.1 (0: any free port). Article URLs "
                    "include it, so use the same port to re-run the demo into a kept store.")
+@click.option("--site-delay", default=0.0, hidden=True,
+              help="Seconds the demo site waits before each answer (tests of stopping).")
 @pass_ctx
-def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
+def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float) -> None:
     """The whole pipeline offline: serve the bundled demo site on 127.0.0.1, crawl
     revision 1, switch to revision 2, crawl again, and print what changed.
 
     The store is --db (default ./deltawatch.db, or $DELTAWATCH_DB). Only a demo store
     (or no store yet) is used: it is emptied first unless --keep. Any other file there
     (your crawls' store, another program's file) is refused and left as it is, unless
-    --force.
+    --force. Ctrl-C or SIGTERM stops it at once: exit 130, no second revision.
 
     Example: deltawatch --db demo.db demo
     """
@@ -478,6 +508,7 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
     from seeds.demo_site import DEMO_DIR, demo_sources, serve_site
 
     _demo_store_ok(ctx, keep=keep, force=force)
+    interruptible()
     site = DEMO_DIR / "site"
     serving = ExitStack()
     try:
@@ -485,6 +516,7 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
     except OSError as exc:
         raise click.UsageError(f"cannot serve the demo site on 127.0.0.1:{port}: {exc.strerror}; "
                                "try --port 0") from None
+    server.delay = site_delay
     if not keep:  # only once the demo can run: a busy port leaves the store as it was
         for suffix in ("", "-wal", "-shm"):
             Path(ctx.db + suffix).unlink(missing_ok=True)
@@ -505,11 +537,15 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int) -> None:
                                 overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
                                            "DELTAWATCH_REFETCH": True})
                 )  # fmt: skip
+                if reports[-1].status == "interrupted":
+                    break  # Ctrl-C means stop, not "go on with revision 2"
             return reports
 
         reports = run_in_reactor(both)
     for report in reports:
         _report(report)
+    if reports[-1].status == "interrupted":
+        interrupted()
     from storage import queries
 
     db = ctx.readonly()

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -66,8 +67,11 @@ def _exit_with(crawl_pid: int) -> None:
 
     A pool's worker holds both ends of its own task queue, so a crawl killed with SIGKILL
     (no chance to shut the pool down) would leave it, and the fork server it keeps alive,
-    waiting forever.
+    waiting forever. Ctrl-C reaches every process of the terminal's group; the crawl
+    decides how to stop, so the analysis process ignores SIGINT (else it dies with a
+    KeyboardInterrupt traceback in the middle of the crawl's orderly stop).
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while pid_alive(crawl_pid):

@@ -149,12 +149,12 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("source", _text("source"), whole=True),
         Column("pages", _text("pages"), right=True),
         Column("new", _text("new"), right=True),
-        Column("versions", _text("versions"), right=True),
+        Column("revised", _text("versions"), right=True),
         Column("same", _text("same"), right=True),
-        Column("skipped", _text("skipped"), right=True),
+        Column("skip", _text("skipped"), right=True),  # off-topic
         Column("robots", _text("robots"), right=True),
         Column("errors", _text("errors"), right=True),
-        Column("figures", _text("claims"), right=True),
+        Column("figs", _text("claims"), right=True),
         Column("events", _text("events"), right=True),
     ),
     "figures": (  # extract: the figures of one page

@@ -174,8 +174,9 @@ def test_sigterm_leaves_a_consistent_store_and_an_interrupted_run(
             pass  # the store is still being created
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=60)
-    assert proc.returncode == 1
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in err
     assert rows(db_path, "SELECT status FROM runs") == [("interrupted",)]
     assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
