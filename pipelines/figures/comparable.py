@@ -13,7 +13,9 @@ Two general rules, each with its one-line reason stored on the claim:
   "It"/"the city"), or fixed by the wording; the article's main subject used as a default is
   not a name;
 - the metric must say what is measured: a metric of the lexicon, or a noun phrase with at
-  least one word that is not generic (``seeds/comparable.toml`` lists the generic words).
+  least one word that is not generic (``seeds/comparable.toml`` lists the generic words);
+  and it must not be one of the kinds that are never one fact reported twice: market quotes
+  (a daily series), ages and prison terms, sports scores (``[never]`` in the same file).
 
 Pure; the word lists are read once.
 """
@@ -50,16 +52,29 @@ class _Generic:
     fallback: frozenset[str]
     words: frozenset[str]
     stop: frozenset[str]
+    #: (reason, pattern of its words): metrics that are never compared across articles.
+    never: tuple[tuple[str, re.Pattern[str]], ...]
 
 
 @lru_cache(maxsize=4)
 def _generic(path: Path = SEEDS_DIR / "comparable.toml") -> _Generic:
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))["generic"]
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = data["generic"]
     return _Generic(
         fallback=frozenset(raw["fallback"]),
         words=frozenset(w.lower() for w in (*raw["en"], *raw["zh"])),
         stop=frozenset(w.lower() for w in raw["stop"]),
+        never=tuple((reason, _words_pattern(words)) for reason, words in data["never"].items()),
     )
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    """Whole words for Latin script, substrings for Chinese (no spaces between its words)."""
+    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
+    cjk = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
+    parts = [r"(?<![a-z])(?:" + "|".join(map(re.escape, latin)) + r")(?![a-z])"] if latin else []
+    parts += [re.escape(w) for w in cjk]
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 def _is_generic(metric: str, unit: str, lexicon: MetricLexicon) -> bool:
@@ -86,4 +101,9 @@ def judge(
         return Verdict(False, "subject is the article's default, not named with the figure")
     if _is_generic(metric, unit, lexicon):
         return Verdict(False, f"generic metric {metric!r}: says not what is measured")
+    if lexicon.lookup(metric) is not None:
+        return Verdict(True)
+    for reason, words in _generic().never:
+        if words.search(metric):
+            return Verdict(False, reason)
     return Verdict(True)
