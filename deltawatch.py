@@ -600,10 +600,14 @@ def _demo_store_ok(ctx: Context, *, keep: bool, force: bool) -> None:
 def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
     """Main text and figures of pages (HTML files, plain-text files, URLs); stores nothing.
 
-    One input gives one JSON object, several give an array in input order.
+    One input gives one JSON object, several give an array in input order. Binary
+    files (PNG, PDF, archives...) are refused, one line each on stderr (and an
+    {"input", "error"} object in the JSON); the exit code is then 1.
 
     Example: deltawatch extract article.html story.txt --json
     """
+    from rich.markup import escape
+
     from pipelines.reader import extract_file, extract_page
     from scrapers.fetch import fetch_page
 
@@ -616,7 +620,8 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
             else:
                 results.append(extract_file(item))
         except (OSError, ValueError) as exc:
-            err_console.print(f"[red]{item}[/red]: {exc}")
+            err_console.print(f"[red]{escape(item)}[/red]: {escape(str(exc))}", soft_wrap=True,
+                              highlight=False)  # one line per input, whatever the width
             results.append({"input": item, "error": str(exc)})
             failed = True
     if as_json:

@@ -71,3 +71,48 @@ def test_extract_seed_sample_drops_spam_and_keeps_the_story() -> None:
     assert data["title"] == "Silicon Bund: How Shanghai Overtook Shenzhen as China's Tech Innovation Leader"
     assert "128-qubit quantum supremacy" in data["text"]
     assert "AI Capital of the East" in data["text"]
+
+
+def _png() -> bytes:
+    """A real, tiny PNG: signature, header, compressed pixels, end."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(bytes(range(256)) * 3)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(("name", "body", "kind"), [
+    ("chart.png", _png(), "PNG image"),
+    ("report.pdf", b"%PDF-1.7\n1 0 obj << /Length 43 >> stream 2025 3nm 43 unicorns", "PDF document"),
+    ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 4, "JPEG image"),
+    ("notes.docx", b"PK\x03\x04" + bytes(range(256)) * 4, "ZIP archive"),
+    ("blob", bytes(range(256)) * 8, "binary data"),
+])  # fmt: skip
+def test_extract_refuses_binary_input_with_one_line_per_file(tmp_path: Path, name: str,
+                                                             body: bytes, kind: str) -> None:  # fmt: skip
+    path = tmp_path / name
+    path.write_bytes(body)
+    good = tmp_path / "good.txt"
+    good.write_text("Shanghai counts 43 unicorns, the city said.\n", "utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(path), str(good)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+    assert len(errors) == 1 and kind in errors[0] and "not an HTML or text page" in errors[0]
+    assert "43" in result.stdout  # the good file is still extracted
+    as_json = CliRunner().invoke(cli, ["extract", str(path), "--json"])
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout) == {"input": str(path), "error": errors[0].split(": ", 1)[1]}
+
+
+def test_extract_still_reads_utf16_and_chinese_text(tmp_path: Path) -> None:
+    """Text in any encoding is not binary: UTF-16 announces itself with a BOM."""
+    path = tmp_path / "zh.txt"
+    path.write_bytes("上海独角兽企业达43家\n上海有43家独角兽企业。\n".encode("utf-16"))
+    result = CliRunner().invoke(cli, ["extract", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert any(c["value"] == 43 for c in json.loads(result.stdout)["claims"])
