@@ -284,11 +284,13 @@ LIMIT 500
 
 #: Figures that two sources currently report with different values. "Currently" means the
 #: current version of each article, so a revision that brings a source in line closes it.
+#: Only comparable figures: a generic key ("count" about a default subject) ties nothing.
 OPEN_CONFLICTS_SQL = """
 WITH current AS (
   SELECT DISTINCT c.key, c.subject, c.metric, c.unit, c.source, c.value, c.reported_at
   FROM claims c
   JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
+  WHERE c.comparable = 1
 ),
 disputed AS (
   SELECT DISTINCT x.key FROM current x
