@@ -17,6 +17,7 @@ from seeds.lexicon import Metric, MetricLexicon
 from .metrics import is_money, unit_allows
 from .model import Mention, SentenceReader
 from .numbers import ZH_MAGNITUDES, parse_arabic, parse_chinese
+from .units import physical_unit
 
 __all__ = ["find_chinese"]
 
@@ -27,7 +28,7 @@ _NUMBER: Final = re.compile(
     r"|(?P<double>翻了?(?P<times>一|两|二|三)?番)"
     r"|(?P<tenth>(?P<tnum>[一二两三四五六七八九]|\d)成(?!为|立|果|本|功|熟|员|绩|效|交|长|都|就))"
     r"|(?P<rank>(?P<rverb>位列|位居|排名|排在|名列|居于?|列|排)(?:全国|全球|世界|全市|全省|国内|亚洲|同类[\u4e00-\u9fff]{0,6}中)?第(?P<rnum>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名)?)"
-    r"|(?P<rank2>第(?P<r2num>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名))"
+    r"|(?P<rank2>第(?P<r2num>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名|(?=[大高多低强]位?)))"
     r"|(?P<arabic>(?<![\d.A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?"
     rf"|(?P<cn>[{_ZH_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
 )
@@ -42,20 +43,23 @@ _UNITS: Final = (
     ("倍", "x", 1.0), ("分钟", "min", 1.0), ("个小时", "h", 1.0), ("小时", "h", 1.0),
     ("个工作日", "day", 1.0), ("个月", "month", 1.0), ("天", "day", 1.0), ("日", "day", 1.0),
     ("周", "day", 7.0), ("年", "year", 1.0), ("量子比特", "qubit", 1.0), ("比特", "qubit", 1.0),
-    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0), ("米", "m", 1.0),
+    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0), ("兆瓦", "MW", 1.0),
+    ("毫米", "mm", 1.0), ("厘米", "cm", 1.0), ("米", "m", 1.0), ("公斤", "kg", 1.0),
+    ("千克", "kg", 1.0), ("毫克", "mg", 1.0), ("毫升", "ml", 1.0), ("摄氏度", "°C", 1.0),
+    ("℃", "°C", 1.0), ("个点", "%", 1.0), ("点", "point", 1.0),
 )  # fmt: skip
 _MEASURE: Final = re.compile(
     r"(?:多|余)?(?:万|亿)?(?:家次|人次|家|个|名|位|人|项|座|所|台|件|种|条|款|架|辆|批|支|只|张|套|"
-    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨)"
+    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨|起|单|注|股|圈|遍|任|双|本|首|省|国)"
 )
 _APPROX_BEFORE: Final = re.compile(
     r"(?:(?P<over>超过|超出|逾|突破|多达|高达|过|至少|不少于|不低于|超)"
-    r"|(?P<nearly>将近|接近|近乎|近)"
-    r"|(?P<about>大约|约为|约占|约|大概|预计|估计)"
-    r"|(?P<under>不到|不足|少于|低于|最高|最多|至多|不超过|未满))$"
+    r"|(?P<nearly>将近|接近|逼近|近乎|近)"
+    r"|(?P<about>大约|约为|约占|约|大概|差不多|预计|估计)"
+    r"|(?P<under>不到|不足|少于|低于|最高可?(?:达|贷至|至)?|最多|至多|不超过|未满))$"
 )
 _APPROX_AFTER: Final = re.compile(
-    r"(?P<over>以上|多|余)|(?P<about>左右|上下|前后)|(?P<under>以内|以下|之内)"
+    r"(?P<over>以上|多|余)|(?P<about>左右|上下|前后)|(?P<under>以内|以下|之内|内(?![\u4e00-\u9fff]{0,1}[外部容]))"
 )
 _CLAUSE_BREAK: Final = re.compile(r"[，,；;：:。！？、（）()“”\"]")
 _NOUN_RUN: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}")
@@ -253,17 +257,32 @@ class _Reader(SentenceReader):
         self, start: int, end: int, value: float, *, arabic: bool, raw: str
     ) -> Mention | None:
         text = self.text
+        if text[max(0, start - 1) : start] == "第":
+            return None  # "连续第七年": an ordinal, not a count
+        if not arabic and text[max(0, start - 1) : start] in _DEMONSTRATIVES:
+            return None  # "这两款车", "那两位学生": a reference back, not a report
         cursor = end
         approx_after = None
         after = _APPROX_AFTER.match(text, cursor)
         if after and after.lastgroup == "over" and text.startswith(("多", "余"), cursor):
             approx_after, cursor = "over", after.end()
+        magnitude = _LATE_MAGNITUDE.match(text, cursor)
+        if magnitude is not None:  # "20多万", "1万多单": the magnitude after 多
+            value *= ZH_MAGNITUDES[magnitude.group()]
+            raw, cursor = raw + magnitude.group(), magnitude.end()
         unit_info = _unit_at(text, cursor)
+        if unit_info is None and arabic:
+            latin = physical_unit(text, cursor)  # "2335mm", "256GB" in Chinese text
+            unit_info = (latin[0], 1.0, latin[1]) if latin is not None else None
         unit = "count"
         measure = None
         if unit_info is not None:
             unit, scale, cursor = unit_info
             value *= scale
+            if unit == "point" and (value < 100 or not arabic) and "." not in raw:
+                return None  # "7点" is a clock time; index points are in the hundreds
+            if unit in _TIME and text.startswith("半", cursor):
+                value, cursor = value + 0.5, cursor + 1  # "两年半"
             if unit == "km" and re.search(r"时速\S{0,2}$", text[max(0, start - 6) : start]):
                 unit = "km/h"  # "时速350公里"
             if unit == "year" and arabic and 1800 <= value <= 2200 and "." not in raw:
@@ -278,7 +297,9 @@ class _Reader(SentenceReader):
         else:
             measure = _MEASURE.match(text, cursor)
             if measure is None:
-                return None
+                if raw[-1:] not in ("万", "亿"):
+                    return None
+                # "新增10亿商品图片", "多达30万人": a magnitude makes a bare number a count
             else:
                 word = measure.group()
                 if "万" in word:
@@ -288,7 +309,7 @@ class _Reader(SentenceReader):
                 if word.startswith(("多", "余")):
                     approx_after = "over"
                 cursor = measure.end()
-        if unit == "count" and arabic and "." not in raw and measure is None:
+        if unit == "count" and arabic and "." not in raw and measure is None and raw[-1:] not in "万亿":
             return None
         after = _APPROX_AFTER.match(text, cursor)
         if after:
@@ -496,9 +517,11 @@ class _Reader(SentenceReader):
         return None
 
 
+_DEMONSTRATIVES: Final = frozenset("这那该此")
+_LATE_MAGNITUDE: Final = re.compile("万亿|亿|万")
 _TIME: Final = frozenset({"year", "month", "day", "h", "min"})
 _TIME_BEFORE: Final = re.compile(r"(?:前|近|过去|最近|这|那|头|后)$")
-_TIME_AFTER: Final = re.compile(r"(?:前|来|以来|后|之后|之前)")
+_TIME_AFTER: Final = re.compile(r"(?:前|来|以来|后|以后|之后|之前)")
 
 
 def find_chinese(sentence: str, lexicon: MetricLexicon) -> list[Mention]:

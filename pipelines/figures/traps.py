@@ -41,8 +41,10 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (None, r"\d(?<!\w\d)\d{3}[-/.]\d{1,2}[-/.]\d{1,2}\b"),
     (None, r"\d(?<!\w\d)\d?[/.]\d{1,2}[/.]\d{2,4}\b"),
     ((":", "："), r"\d(?<![\d.]\d)\d?[:：]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?"),
-    (("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
-     r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)"),  # fmt: skip
+    (
+        ("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
+        r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
+    ),
     # Years cut to two digits: in ’91, the ’80s
     (("’", "'"), r"(?<![\w’'])[’']\d{2}s?\b"),
     # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
