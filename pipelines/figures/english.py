@@ -350,6 +350,8 @@ _WORD_ORDINAL_RANK: Final = re.compile(
     r"position(?:ed)?|stood|stands|sits|sat)\s+(?:in\s+)?(?:the\s+)?$",
     re.IGNORECASE,
 )
+#: A minus sign or the word "minus" right before a number (not a hyphen between two numbers).
+_SIGN: Final = re.compile(r"(?:(?<![\w.,%])[-−–]|\bminus[\s\-])$", re.IGNORECASE)
 _AGE: Final = re.compile(r"[\s\-]*year[\s\-]*old", re.IGNORECASE)
 
 
@@ -919,9 +921,11 @@ class _Reader(SentenceReader):
             mention = Mention(value, "rank", "exact", start, end)  # "ranks 3 globally"
             self._rank_metric(mention)
             return mention
-        if value == 1 and unit == "count" and magnitude == 1.0 and approx == "exact":
-            return None  # "1 state-backed hub": one of a thing describes, it is not a figure
         value *= magnitude
+        sign = _SIGN.search(text, max(0, left - 8), left)
+        if sign is not None and spelled is None:  # "-1.3%", "(-64%)", "minus 5 degrees"
+            value, left = -value, sign.start()
+            approx_start = min(approx_start, left)
         if unit == "week":
             unit, value = "day", value * 7
         span_start = approx_start if approx != "exact" else left
@@ -1244,14 +1248,15 @@ def _leading(value: float) -> float:
     return value
 
 
-_COUNTRY_OWNERS: Final = frozenset({"country's", "nation's", "national", "china's"})
+#: Owners that name a country without saying which: kept as written, never assumed to be China.
+_COUNTRY_OWNERS: Final = frozenset({"country's", "nation's", "national"})
 
 
 def _share_words(words: Sequence[str], lexicon: MetricLexicon) -> tuple[str, int] | None:
     """Metric words of a share target and how many leading words are a non-name owner.
 
     A proper-name owner stays in the metric ("share of China's advanced chip output"); "the
-    country's" becomes "China's"; another common-noun owner ("the facility's users") is the
+    country's" stays "country's" (the sentence does not say which country); another common-noun owner ("the facility's users") is the
     figure's subject, so it is left out of the metric.
     """
     kept = list(words)
@@ -1260,7 +1265,7 @@ def _share_words(words: Sequence[str], lexicon: MetricLexicon) -> tuple[str, int
     first = kept[0].replace("’", "'") if kept else ""
     if first.endswith("'s") and len(kept) > 1:
         if first.lower() in _COUNTRY_OWNERS or first[:1].isupper():
-            owner = "China's" if first.lower() in _COUNTRY_OWNERS else first
+            owner = "country's" if first.lower() in _COUNTRY_OWNERS else first
         else:
             skipped = 1
         kept = kept[1:]
