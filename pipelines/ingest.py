@@ -210,14 +210,10 @@ class Ingestor:
         what another process already made of the page (:func:`analyze`, or a Redis
         worker's extraction); what it lacks is done here.
         """
-        known = self.store.article_by_fetched_url(page.fetched_url)
-        if page.status == 304 and known is not None:
-            self._advance(known, changed=False)
-            return Outcome("not_modified", known["url"], known["id"])
+        settled = self.settle_unchanged(page)
+        if settled is not None:
+            return settled
         body_hash = hashlib.sha256(page.body).hexdigest()
-        if known is not None and known["body_hash"] == body_hash and known["status"] == "active":
-            self._advance(known, changed=False)
-            return Outcome("unchanged", known["url"], known["id"])
         started = time.perf_counter()
         article = analysis.article if analysis is not None else prepare(page)
         self.seconds["extract"] += time.perf_counter() - started
@@ -233,6 +229,25 @@ class Ingestor:
             return Outcome("error", page.fetched_url, reason=exc.reason)
         claims = list(analysis.claims) if analysis and analysis.claims is not None else None
         return self.ingest_article(page, article, body_hash=body_hash, claims=claims)
+
+    def settle_unchanged(self, page: Page) -> Outcome | None:
+        """A 304, or a body identical to the last one seen: recorded, and no extraction needed.
+
+        Called before any extraction (the crawl's pipeline asks first and sends only the
+        other pages to the analysis process): most of a news crawl, once it runs, is pages
+        that did not change, and many CDNs send neither ETag nor Last-Modified.
+        Returns None when the page must be extracted.
+        """
+        known = self.store.article_by_fetched_url(page.fetched_url)
+        if known is None:
+            return None
+        if page.status == 304:
+            self._advance(known, changed=False)
+            return Outcome("not_modified", known["url"], known["id"])
+        if known["status"] == "active" and known["body_hash"] == hashlib.sha256(page.body).hexdigest():
+            self._advance(known, changed=False)
+            return Outcome("unchanged", known["url"], known["id"])
+        return None
 
     def record_failure(
         self, *, source: str, url: str, reason: str, status: int | None, detail: str | None = None

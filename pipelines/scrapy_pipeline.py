@@ -138,8 +138,11 @@ class StorePipeline:
     async def process_item(self, item: Any) -> Any:
         assert self.store is not None and self.ingestor is not None
         if isinstance(item, Page):
-            analysis = await analyze_elsewhere(item) if self.analyze_processes else None
-            outcome = self.ingestor.ingest(item, analysis=analysis)
+            outcome = self.ingestor.settle_unchanged(item)
+            if outcome is None:  # changed or new: only these are worth extracting
+                analysis = await analyze_elsewhere(item) if self.analyze_processes else None
+                outcome = self.ingestor.ingest(item, analysis=analysis)
+                self.stats.inc_value("deltawatch/extracted")
             self.stats.inc_value("deltawatch/pages")
             self.stats.inc_value(f"deltawatch/{outcome.status}")
             self.stats.inc_value("deltawatch/claims", outcome.claims)

@@ -36,6 +36,8 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     layers: Sequence[Path]
     delay: float = 0.0  # seconds before each answer: a slow site, for tests of stopping
+    #: False: no ETag and no 304, like the many news sites behind CDNs that send no validator.
+    validators: bool = True
     #: (path, answer status) of every request, in order: what a crawl really fetched.
     log: list[tuple[str, int]]
 
@@ -72,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = body.replace(PLACEHOLDER.encode(), self.server.base_url.encode())
         # Like a real CMS: a validator per body, and 304 for a conditional request that matches.
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        if self.headers.get("If-None-Match") == etag:
+        if self.server.validators and self.headers.get("If-None-Match") == etag:
             self.server.log.append((self.path, 304))
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.send_header("ETag", etag)
@@ -84,7 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", ctype or "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", etag)
+        if self.server.validators:
+            self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(body)
 

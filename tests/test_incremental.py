@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -88,3 +89,20 @@ def test_an_article_gone_for_good_is_retired_and_left_alone(
     ]
     time.sleep(2.2)
     assert ("/news/unicorns.html", 404) not in crawl(feed_site, db_path, site_server)
+
+
+def test_an_unchanged_page_without_validators_is_not_extracted_again(
+    feed_site: Path, db_path: Path, site_server: SiteServer
+) -> None:
+    """Most CDNs send neither ETag nor Last-Modified: the body hash is compared before extraction."""
+    site_server.validators = False
+    crawl(feed_site, db_path, site_server)
+    site_server.log.clear()
+    result = run_cli("crawl", "--all", "--sources", str(feed_site), db=db_path)
+    assert result.returncode == 0, result.stderr
+    assert [s for p, s in site_server.log if p.startswith("/news/")] == [200, 200]
+    [(stats,)] = rows(db_path, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")
+    counts = json.loads(stats)["news"]["counts"]
+    assert (counts["pages"], counts["unchanged"], counts["extracted"]) == (2, 2, 0)
+    [(first,)] = rows(db_path, "SELECT stats FROM runs ORDER BY id LIMIT 1")
+    assert json.loads(first)["news"]["counts"]["extracted"] == 2
