@@ -85,18 +85,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: ``http.server`` without validators: no Last-Modified, no 304, as many CDN-fronted sites.
+_NO_VALIDATORS = """
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_header(self, key, value):
+        if key.lower() != "last-modified":
+            super().send_header(key, value)
+    def send_head(self):
+        for name in ("If-Modified-Since", "If-None-Match"):
+            del self.headers[name]
+        return super().send_head()
+handler = functools.partial(Handler, directory=sys.argv[2])
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+"""
+
+
 @contextmanager
-def served(root: Path, port: int, *, log: Path | None = None) -> Iterator[str]:
+def served(
+    root: Path, port: int, *, log: Path | None = None, validators: bool = True
+) -> Iterator[str]:
     """``python -m http.server`` in a child process, for the duration of the block.
 
-    With ``log``, its access log (one line per request) is written there.
+    With ``log``, its access log (one line per request) is written there. ``validators``
+    False: the server sends no Last-Modified and never answers 304.
     """
     sink = log.open("w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(root)],
-        stdout=subprocess.DEVNULL, stderr=sink,
-    )  # fmt: skip
+    if validators:
+        cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+               "--directory", str(root)]  # fmt: skip
+    else:
+        cmd = [sys.executable, "-c", _NO_VALIDATORS, str(port), str(root)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=sink)
     try:
         for _ in range(100):
             try:

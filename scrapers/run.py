@@ -42,7 +42,7 @@ T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: At most this many due rechecks per source and run, most overdue first.
 RECHECK_BUDGET = 200
-COUNTS = ("pages", "new_article", "new_version", "unchanged", "seen_before", "skipped",
+COUNTS = ("pages", "extracted", "new_article", "new_version", "unchanged", "seen_before", "skipped",
           "suspect", "not_modified", "not_due", "retired", "robots_blocked", "fetch_errors", "claims",
           "events")  # fmt: skip
 
