@@ -288,6 +288,16 @@ def m006_comparable(db: sqlite_utils.Database) -> None:
     db["claim_events"].add_column("prior_sentence", str)
 
 
+@migrations()
+def m007_refetch_signal(db: sqlite_utils.Database) -> None:
+    """Why a version was fetched when its recheck was not due: the source said it changed.
+
+    A sitemap's ``<lastmod>`` or a feed entry's ``<updated>`` later than the article's last
+    fetch makes the crawl refetch it at once; the version it gives records that signal.
+    """
+    db["article_versions"].add_column("refetch_signal", str)
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 
