@@ -298,6 +298,45 @@ def m007_refetch_signal(db: sqlite_utils.Database) -> None:
     db["article_versions"].add_column("refetch_signal", str)
 
 
+@migrations()
+def m008_deliveries(db: sqlite_utils.Database) -> None:
+    """Notifications (issue 14): one row per event and ``[[notify]]`` target, never lost.
+
+    ``deliveries`` is keyed on (event, target), so queueing twice adds nothing and a
+    delivered event is never sent again. ``sent_to`` lists the target's URLs (by hash) that
+    already accepted it, so a retry after a partial failure skips them. ``notify_runs``
+    records which finished runs have had their events queued for a target: a run killed
+    before it could deliver is queued by the next one. ``notify_targets`` remembers when a
+    target was first seen, so a new target starts with the runs after it, not the archive.
+    """
+    db["deliveries"].create(
+        {
+            "id": int,
+            "event_id": int,
+            "target": str,  # the [[notify]] name
+            "status": str,  # pending | delivered | failed
+            "attempts": int,
+            "last_error": str,  # redacted: never a URL's secret
+            "queued_at": str,
+            "sent_at": str,
+            "next_attempt_at": str,  # null once delivered or given up
+            "sent_to": str,  # JSON array of URL hashes that accepted it
+        },
+        pk="id",
+        not_null={"event_id", "target", "status", "attempts"},
+        foreign_keys=[("event_id", "claim_events", "id")],
+    )
+    db["deliveries"].create_index(["event_id", "target"], unique=True)
+    db["deliveries"].create_index(["target", "status", "next_attempt_at"])
+    db["notify_runs"].create(
+        {"target": str, "run_id": int, "queued_at": str, "events": int},
+        pk=("target", "run_id"),
+    )
+    db["notify_targets"].create(
+        {"name": str, "since_run_id": int, "first_seen_at": str, "urls": str}, pk="name"
+    )
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 
