@@ -139,20 +139,26 @@ class Entity:
     aliases: tuple[str, ...]
     scope: bool
     parent: str | None = None
+    #: Aliases that name other things too ("the Delta": the Pearl River Delta's as well);
+    #: they count only in a text that also names the entity another way.
+    scoped_aliases: tuple[str, ...] = ()
 
 
 class Gazetteer:
     """The entities of ``gazetteer.toml`` with a compiled finder."""
 
-    __slots__ = ("_by_key", "_pattern", "entities")
+    __slots__ = ("_by_key", "_pattern", "_scoped", "entities")
 
     def __init__(self, entities: Sequence[Entity]) -> None:
         self.entities: tuple[Entity, ...] = tuple(entities)
         by_key: dict[str, Entity] = {}
+        scoped: set[str] = set()
         for entity in self.entities:
-            for alias in (entity.name, *entity.aliases):
+            for alias in (entity.name, *entity.aliases, *entity.scoped_aliases):
                 by_key.setdefault(_norm_key(alias, fold=False), entity)
+            scoped.update(_norm_key(alias, fold=False) for alias in entity.scoped_aliases)
         self._by_key = by_key
+        self._scoped = frozenset(scoped)
         self._pattern = re.compile(_trie_regex(by_key))
 
     def find(self, text: str) -> list[tuple[int, int, Entity]]:
@@ -162,10 +168,19 @@ class Gazetteer:
         ("Shanghai Jiao Tong University" over "Shanghai").
         """
         found = []
+        maybe = []
+        named: set[str] = set()
         for match in self._pattern.finditer(text):
-            entity = self._by_key.get(_norm_key(match.group(), fold=False))
+            key = _norm_key(match.group(), fold=False)
+            entity = self._by_key.get(key)
             if entity is not None:
                 found.append((match.start(), match.end(), entity))
+                if key in self._scoped:
+                    maybe.append(found[-1])
+                else:
+                    named.add(entity.name)
+        if maybe:  # a scoped alias stands for its entity only where the text names it too
+            found = [f for f in found if f not in maybe or f[2].name in named]
         return found
 
     def get(self, name: str) -> Entity | None:
@@ -224,19 +239,22 @@ def _parse_entities(data: dict, path: Path) -> list[Entity]:
         parent = row.get("parent")
         if parent is not None and not isinstance(parent, str):
             raise LexiconError(f"{where}: parent must be a string")
-        unknown = set(row) - {"name", "kind", "scope", "parent", "aliases"}
+        unknown = set(row) - {"name", "kind", "scope", "parent", "aliases", "scoped_aliases"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
         aliases = _str_list(row.get("aliases", []), where)
+        scoped_aliases = _str_list(row.get("scoped_aliases", []), where)
         if name in names:
             raise LexiconError(f"{where}: duplicate name")
         names.add(name)
-        for alias in (name, *aliases):
+        for alias in (name, *aliases, *scoped_aliases):
             key = _norm_key(alias, fold=False)
             if owner.get(key, name) != name:
                 raise LexiconError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
             owner[key] = name
-        entities.append(Entity(name, kind, tuple(dict.fromkeys(aliases)), scope, parent))
+        entities.append(
+            Entity(name, kind, tuple(dict.fromkeys(aliases)), scope, parent, scoped_aliases)
+        )
     for entity in entities:
         if entity.parent is not None and entity.parent not in names:
             raise LexiconError(f"{path}: entity {entity.name!r}: unknown parent {entity.parent!r}")

@@ -50,7 +50,7 @@ _UNITS: Final = (
 )  # fmt: skip
 _MEASURE: Final = re.compile(
     r"(?:多|余)?(?:万|亿)?(?:家次|人次|家|个|名|位|人|项|座|所|台|件|种|条|款|架|辆|批|支|只|张|套|"
-    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨|起|单|注|股|圈|遍|任|双|本|首|省|国)"
+    r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨|起|单|注|股|圈|遍|任|双|本|首)"
 )
 _APPROX_BEFORE: Final = re.compile(
     r"(?:(?P<over>超过|超出|逾|突破|多达|高达|过|至少|不少于|不低于|超)"
@@ -297,8 +297,8 @@ class _Reader(SentenceReader):
         else:
             measure = _MEASURE.match(text, cursor)
             if measure is None:
-                if raw[-1:] not in ("万", "亿"):
-                    return None
+                if raw[-1:] not in ("万", "亿") or re.match(r"[A-Za-z]", text[cursor : cursor + 1]):
+                    return None  # "3万P": a unit the finder does not know is not a count
                 # "新增10亿商品图片", "多达30万人": a magnitude makes a bare number a count
             else:
                 word = measure.group()

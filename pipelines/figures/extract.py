@@ -373,18 +373,31 @@ def _drop_owner(metric: str, subject: Entity) -> str:
 
 
 def _nearby_of_kind(ctx: _Context, lo: int, hi: int, kinds: tuple[str, ...]) -> Entity | None:
-    """A company for a process node named in the surrounding text (title before the lead)."""
-    window_lo, window_hi = max(0, lo - 600), hi + 400
-    best: tuple[int, Entity] | None = None
-    first = bisect_left(ctx.starts, window_lo - 200)
-    last = bisect_left(ctx.starts, window_hi)
-    for start, end, entity in ctx.entities[first:last]:
-        if entity.kind not in kinds or end < window_lo or start > window_hi:
-            continue
-        distance = lo - end if end <= lo else start - hi
-        if best is None or distance < best[0]:
-            best = (distance, entity)
-    return best[1] if best else None
+    """A company for a process node named in the figure's paragraph, else the title and lead.
+
+    Beyond those, the nearest company is as likely a competitor as the figure's owner.
+    """
+    text = ctx.text
+    para_hi = text.find("\n", hi)
+    title_hi = text.find("\n")
+    lead_hi = text.find("\n", title_hi + 1) if title_hi != -1 else -1
+    windows = (
+        (text.rfind("\n", 0, lo) + 1, len(text) if para_hi == -1 else para_hi),
+        (0, len(text) if lead_hi == -1 else lead_hi),
+    )
+    for window_lo, window_hi in windows:
+        best: tuple[int, Entity] | None = None
+        first = bisect_left(ctx.starts, window_lo)
+        last = bisect_left(ctx.starts, window_hi)
+        for start, end, entity in ctx.entities[first:last]:
+            if entity.kind not in kinds or end > window_hi:
+                continue
+            distance = lo - end if end <= lo else start - hi
+            if best is None or abs(distance) < best[0]:
+                best = (abs(distance), entity)
+        if best is not None:
+            return best[1]
+    return None
 
 
 def _clean_value(value: float) -> float:
