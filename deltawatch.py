@@ -198,7 +198,10 @@ def _load_config(path: str | None) -> Any:
     try:
         return load_sources(path)
     except ConfigError as exc:
-        err_console.print(f"[bold red]bad sources file[/bold red]\n{exc}", highlight=False)
+        from rich.markup import escape  # "[[notify]]" in a message is text, not markup
+
+        err_console.print(f"[bold red]bad sources file[/bold red]\n{escape(str(exc))}",
+                          highlight=False)  # fmt: skip
         sys.exit(2)
 
 
@@ -321,7 +324,8 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
     Exit 0 when every source and page worked, 1 when some failed (each is
     listed), 2 for a bad sources file, option or store, 130 when Ctrl-C or SIGTERM
     stopped it (pages in flight are finished and stored; the run is recorded as
-    interrupted).
+    interrupted). Then the sources file's [[notify]] targets get the run's events;
+    a notification that fails is retried by a later run and never changes the exit code.
 
     Example: deltawatch crawl --source cna-shanghai --url https://example.com/story.html
     """
@@ -355,6 +359,7 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
     _report(report)
     if report.status == "interrupted":
         interrupted()
+    _notify(ctx.db, config.notify, runs=[report.run_id])
     sys.exit(report.exit_code)
 
 
@@ -371,7 +376,8 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int,
 
     The schedule is kept in the store, so a restart resumes it instead of running
     every source at once. SIGTERM or Ctrl-C stop it cleanly; logs go to stderr as
-    greppable key=value lines. See README "Running as a service" for systemd and cron.
+    greppable key=value lines (each run's end with its counts). See README "Running
+    unattended" for systemd and cron.
 
     Example: deltawatch --db /var/lib/deltawatch/store.db schedule --sources my-sources.toml
     """
@@ -470,7 +476,8 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
         signal.signal(sig, lambda *_: stop.set())
     try:
         report = ingest_queue(connect(redis_url), ctx.db, recheck=config.recheck_ladder,
-                              stop=stop, drain=drain)  # fmt: skip
+                              stop=stop, drain=drain,
+                              on_round=lambda runs: _notify(ctx.db, config.notify, runs=runs))  # fmt: skip
     except QueueLockedError as exc:
         err_console.print(f"[red]{exc}[/red]; one writer per store")
         sys.exit(2)
@@ -668,6 +675,10 @@ def articles_cmd(ctx: Context, search: str | None, source: str | None, limit: in
 @pass_ctx
 def sources_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> None:
     """Each source's health: last run, last success, last error, counts.
+
+    A source fails when its feed, sitemap or listing cannot be read (or nothing of it
+    could be fetched); a dead article in a healthy feed is retired and counted in
+    errors, not held against the source. URLs robots.txt disallows are counted apart.
 
     Example: deltawatch sources --json
     """
@@ -989,6 +1000,100 @@ def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | No
         Path(tmp).unlink(missing_ok=True)
         raise
     err_console.print(f"wrote {count} {what} as {fmt} to {output}")
+
+
+# -- notifications (issue 14) ----------------------------------------------------------
+
+
+def _notify(db: str, targets: Sequence[Any], *, runs: Sequence[int]) -> None:
+    """Deliver the finished runs' events to the [[notify]] targets, after the runs' commit.
+
+    Whatever happens here is printed and recorded, and never changes the exit code: the
+    crawl's outcome is the crawl's (a later run retries what failed).
+    """
+    if not targets:
+        return
+    from rich.markup import escape
+
+    from sharing.delivery import deliver, describe
+
+    try:
+        reports = deliver(db, targets, runs=runs)
+    except Exception as exc:  # a full disk or a broken plugin must not fail the crawl
+        err_console.print(f"[yellow]notifications not sent[/yellow]: {escape(str(exc))}; "
+                          "a later run retries", highlight=False)  # fmt: skip
+        return
+    for report in reports:
+        for line in describe(report):
+            err_console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+@cli.command("notifications")
+@list_options(100)
+@pass_ctx
+def notifications_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> None:
+    """Deliveries of notifications: pending and failed first, then the delivered ones.
+
+    One row per change-log event and [[notify]] target: its status (pending, delivered,
+    failed), attempts, the last error (URLs redacted) and when it was sent. Failed ones are
+    retried by later crawls, twice at once, then after a growing wait, up to 8 attempts.
+
+    Example: deltawatch notifications --json
+    """
+    from storage.deliveries import list_deliveries
+
+    rows = list_deliveries(ctx.readonly(), limit=fetch_limit(limit))
+    emit(cut(rows, limit, "deliveries"), as_json=as_json, title="notifications",
+         view="notifications", wide=wide,
+         empty="no notifications yet (add [[notify]] targets to the sources file)")  # fmt: skip
+
+
+@cli.command("notify")
+@click.argument("name", required=False)
+@click.option("--test", "send_test", is_flag=True,
+              help="Send a test message to the target NAME (or every target) and say whether "
+                   "it arrived; exit 1 if not.")  # fmt: skip
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+              help="Sources file (default: the bundled seeds/sources.toml).")
+@output_options
+def notify_cmd(name: str | None, send_test: bool, sources_file: str | None,
+               as_json: bool) -> None:  # fmt: skip
+    """The sources file's [[notify]] targets (URLs redacted); --test sends each a test message.
+
+    A test message says nothing about the store: it checks the URL, the secrets from the
+    environment (${NAME} in a URL) and that the service accepts a message. Exit 1 when one
+    did not arrive, 2 for an unknown NAME or a bad sources file.
+
+    Example: deltawatch notify --test desk --sources my-sources.toml
+    """
+    from rich.markup import escape
+
+    config = _load_config(sources_file)
+    targets = [t for t in config.notify if name in (None, t.name)]
+    if name and not targets:
+        known = ", ".join(t.name for t in config.notify) or "none"
+        raise BadUsage(f"no [[notify]] target named {name!r} in {config.path} (known: {known})")
+    if not send_test:
+        rows = [{"name": t.name, "urls": list(t.shown_urls), "kinds": list(t.kinds),
+                 "subjects": list(t.subjects), "keys": list(t.keys), "sources": list(t.sources),
+                 "digest": t.digest} for t in targets]  # fmt: skip
+        emit(rows, as_json=as_json, view="notify", title="notification targets", wide=True,
+             empty=f"no [[notify]] targets in {config.path}")  # fmt: skip
+        return
+    if not targets:
+        raise BadUsage(f"no [[notify]] targets in {config.path}: nothing to test")
+    from sharing.delivery import send_test as send_one_test
+
+    results = [{"target": t.name, "url": url, "arrived": error is None, "error": error}
+               for t in targets for url, error in send_one_test(t)]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            outcome = "arrived" if r["arrived"] else f"[red]not delivered[/red]: {escape(r['error'])}"
+            err_console.print(f"{r['target']}: {escape(r['url'])}: {outcome}", highlight=False,
+                              soft_wrap=True)  # fmt: skip
+    sys.exit(0 if all(r["arrived"] for r in results) else 1)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -52,6 +53,11 @@ STOP_TIMEOUT = 60
 
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
+#: Set (under ``_children_lock``) once the scheduler stops: no child starts after it, so
+#: none can miss the SIGTERM that stopping sends to every child it knows.
+_stopping = threading.Event()
+#: Characters of a rich table's borders: never the interesting line of a child's stderr.
+_BORDERS = set("─━┄┈═│┃┆┊║┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┠┡┢┣┤┥┨┩┪┫┬┯┰┳┴┷┸┻┼┿╀╇╈╋ ")
 
 
 def build_trigger(interval: str) -> BaseTrigger:
@@ -109,19 +115,62 @@ def run_source(name: str, sources_file: str, db_path: str) -> int:
         return 0
     cmd = [sys.executable, "-m", "deltawatch", "--db", db_path, "crawl", "--sources",
            sources_file, "--source", name, "--trigger", "schedule", "--wait", "0"]  # fmt: skip
-    log.info("event=run_start source=%s", name)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with _children_lock:
+    with _children_lock:  # started and registered at once, or not at all once stopping
+        if _stopping.is_set():
+            return 0
+        log.info("event=run_start source=%s", name)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _children.add(proc)
     try:
         _, err = proc.communicate()
     finally:
         with _children_lock:
             _children.discard(proc)
-    last_line = err.decode("utf-8", "replace").strip().splitlines()[-1:] if err else []
     log.info("event=run_end source=%s exit=%s %s", name, proc.returncode,
-             f"stderr_tail={last_line[0][:200]!r}" if last_line else "")  # fmt: skip
+             _run_summary(db_path, proc.pid, err))  # fmt: skip
     return proc.returncode
+
+
+def _run_summary(db_path: str, pid: int, stderr: bytes) -> str:
+    """The child's run as key=value counts, read from the store; else its last words.
+
+    The child's stderr ends with a table (the crawl summary), whose last line is a border:
+    useless in a log. The run row has the numbers; a crawl that never started a run (a bad
+    sources file, or stopped while starting up) gets ``run=none`` and its last line that is
+    not part of a table.
+    """
+    from storage import queries
+    from storage.db import open_readonly
+
+    try:
+        db = open_readonly(db_path)
+        try:
+            run = queries.run_of_process(db, pid)
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        run = None
+    if run is not None:
+        fields = ("id", "status", "pages", "new_articles", "new_versions", "unchanged",
+                  "skipped", "errors", "claims", "events")  # fmt: skip
+        counts = " ".join(f"{'run' if k == 'id' else k}={run[k] or 0}" for k in fields[2:])
+        robots = _robots(run.get("stats"))
+        return f"run={run['id']} status={run['status']} {counts} robots_blocked={robots}"
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()]
+    words = [ln for ln in lines if ln and not set(ln) <= _BORDERS]
+    return "run=none" + (f" message={words[-1][:200]!r}" if words else "")
+
+
+def _robots(stats: str | None) -> int:
+    """URLs robots.txt kept the run from, summed over its sources (from the run's stats)."""
+    import json
+
+    try:
+        per_source = json.loads(stats or "{}")
+    except ValueError:
+        return 0
+    return sum(int(v.get("counts", {}).get("robots_blocked", 0)) for v in per_source.values()
+               if isinstance(v, dict))  # fmt: skip
 
 
 def enqueue_source(name: str, sources_file: str, db_path: str, redis_url: str) -> int:
@@ -181,6 +230,7 @@ class Daemon:
 
     def start(self) -> None:
         """Start paused, keep jobs whose source is unchanged, replace the others, resume."""
+        _stopping.clear()  # a new daemon in this process (tests) starts children again
         self.scheduler.start(paused=True)
         wanted = {s.name: s for s in self.config.sources if s.enabled}
         for job in self.scheduler.get_jobs():
@@ -237,9 +287,10 @@ class Daemon:
             return
         self.stopped.set()
         log.warning("event=scheduler_stopping")
-        self.scheduler.shutdown(wait=False)
-        with _children_lock:
+        with _children_lock:  # after this, no job starts a child (run_source checks)
+            _stopping.set()
             children = list(_children)
+        self.scheduler.shutdown(wait=False)
         for child in children:
             child.send_signal(signal.SIGTERM)
         for child in children:

@@ -43,7 +43,8 @@ REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: At most this many due rechecks per source and run, most overdue first.
 RECHECK_BUDGET = 200
 COUNTS = ("pages", "extracted", "new_article", "new_version", "unchanged", "seen_before", "skipped",
-          "suspect", "not_modified", "not_due", "retired", "robots_blocked", "fetch_errors", "claims",
+          "suspect", "not_modified", "not_due", "refetch_signal", "retired", "robots_blocked",
+          "fetch_errors", "claims",
           "events")  # fmt: skip
 
 
@@ -293,9 +294,9 @@ async def _crawl_locked(
     try:
         # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
         errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
+        by_name = {s.name: s for s in sources}
         for report in reports:
-            first = next((e["reason"] for e in errors if e["source"] == report.name), None)
-            message = f"{report.errors} failed URL(s); first: {first}" if report.errors else None
+            message = _source_failure(by_name[report.name], report, errors)
             store.record_source_result(report.name, run_id=run_id, error=message)
         for name, message in locked.items():
             reports.append(SourceReport(name, dict.fromkeys(COUNTS, 0), "locked"))
@@ -317,6 +318,26 @@ async def _crawl_locked(
     finally:
         store.close()
     return RunReport(run_id, status, reports, errors)
+
+
+def _source_failure(source: Source, report: SourceReport,
+                    errors: Sequence[dict[str, Any]]) -> str | None:  # fmt: skip
+    """Why the source as a whole failed this run, or None when it worked.
+
+    A source fails when its feed, sitemap or listing could not be read, or when nothing of
+    it could be fetched at all. One dead article in a healthy feed is not the source
+    failing: the article is retired, its error listed, and the source is not backed off
+    run after run for it (robots.txt blocks are not in ``errors`` at all).
+    """
+    own = [e for e in errors if e["source"] == source.name]
+    if source.kind != "page":
+        start = next((e for e in own if e["url"] in source.urls), None)
+        if start is not None:
+            return f"{source.kind} unreadable: {start['reason']} ({start['url']})"
+    if report.failed:
+        return f"nothing fetched: {report.errors} failed URL(s); first: {own[0]['reason']}" \
+            if own else f"nothing fetched: {report.errors} failed URL(s)"  # fmt: skip
+    return None
 
 
 def run_in_reactor(main: Callable[[], Awaitable[T]], *, log_level: str = "WARNING") -> T:

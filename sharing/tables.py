@@ -143,6 +143,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("fails", _text("consecutive_failures"), right=True),
         Column("articles", _text("articles"), right=True),
         Column("errors", _text("errors"), right=True),
+        Column("robots", _text("robots_blocked"), right=True),
         Column("last error", _text("last_error")),
     ),
     "run": (  # crawl and demo: what each source's run did

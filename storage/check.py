@@ -20,6 +20,10 @@ from storage.db import migrations
 
 __all__ = ["StoreError", "StoreInfo", "check_store", "inspect_store", "writable"]
 
+#: Tables a deltawatch store has (the first migration creates them all in one commit).
+_OUR_TABLES = frozenset({"sources", "runs", "articles", "article_versions", "claims",
+                         "claim_events", "fetch_errors"})  # fmt: skip
+
 #: The first 16 bytes of every SQLite 3 database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -71,16 +75,19 @@ def inspect_store(path: str | Path) -> StoreInfo:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
             return StoreInfo(path, "empty")
-        if "_sqlite_migrations" not in tables or "claim_events" not in tables:
-            return StoreInfo(path, "foreign")
         applied = [r[0] for r in conn.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
-        )]  # fmt: skip
+        )] if "_sqlite_migrations" in tables else []  # fmt: skip
         if not applied:
-            return StoreInfo(path, "foreign")
+            # Only the (empty) migrations table: another process is creating the store right
+            # now (sqlite-utils makes that table first, then commits each migration whole).
+            if tables == {"_sqlite_migrations"}:
+                return StoreInfo(path, "empty")
+            return StoreInfo(path, "deltawatch" if tables >= _OUR_TABLES else "foreign")
         known = {m.name for m in migrations._migrations}
         unknown = tuple(name for name in applied if name not in known)
-        triggers = frozenset(r[0] for r in conn.execute("SELECT DISTINCT trigger FROM runs"))
+        triggers = frozenset(r[0] for r in conn.execute("SELECT DISTINCT trigger FROM runs")
+                             ) if "runs" in tables else frozenset()  # fmt: skip
     except sqlite3.DatabaseError as exc:  # a damaged file behind a valid header
         raise StoreError(f"{path} is a damaged SQLite file ({exc}); restore a backup") from None
     finally:

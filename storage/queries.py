@@ -36,6 +36,7 @@ __all__ = [
     "open_conflicts",
     "parse_since",
     "run_errors",
+    "run_of_process",
     "source_health",
     "sources",
     "sql",
@@ -152,7 +153,8 @@ def _fts_phrase(text: str) -> str:
 
 
 def sources(db: sqlite_utils.Database, *, limit: int | None = None) -> list[Row]:
-    """Each source's health and counts."""
+    """Each source's health and counts; URLs robots.txt keeps us from are counted apart
+    from errors (politeness, not failure)."""
     return list(
         db.query(
             "SELECT s.name, s.kind, s.enabled, s.interval, s.last_run_at, s.last_success_at,"
@@ -161,7 +163,10 @@ def sources(db: sqlite_utils.Database, *, limit: int | None = None) -> list[Row]
             "   AS articles,"
             " (SELECT count(*) FROM articles a WHERE a.source = s.name AND a.status = 'skipped')"
             "   AS skipped,"
-            " (SELECT count(*) FROM fetch_errors e WHERE e.source = s.name) AS errors"
+            " (SELECT count(*) FROM fetch_errors e WHERE e.source = s.name"
+            "   AND e.reason NOT LIKE 'robots.txt%') AS errors,"
+            " (SELECT count(*) FROM fetch_errors e WHERE e.source = s.name"
+            "   AND e.reason LIKE 'robots.txt%') AS robots_blocked"
             " FROM sources s ORDER BY s.name LIMIT ?",
             [_limit(limit)],
         )
@@ -245,6 +250,15 @@ def history(db: sqlite_utils.Database, key: str, *, limit: int | None = None) ->
             [normalize_key(key), _limit(limit)],
         )
     )
+
+
+def run_of_process(db: sqlite_utils.Database, pid: int) -> Row | None:
+    """The latest run a process recorded (the scheduler's log line for its child's crawl)."""
+    found = list(db.query(
+        "SELECT id, status, pages, new_articles, new_versions, unchanged, skipped, errors,"
+        " claims, events, stats FROM runs WHERE pid = ? ORDER BY id DESC LIMIT 1", [pid],
+    ))  # fmt: skip
+    return found[0] if found else None
 
 
 def run_errors(db: sqlite_utils.Database, run_id: int) -> list[Row]:
@@ -348,7 +362,10 @@ SELECT s.name, s.kind, s.enabled, s.interval, s.consecutive_failures, s.last_err
     AS articles,
   (SELECT count(*) FROM articles a WHERE a.source = s.name AND a.status = 'skipped')
     AS skipped,
-  (SELECT count(*) FROM fetch_errors f WHERE f.source = s.name) AS fetch_errors,
+  (SELECT count(*) FROM fetch_errors f WHERE f.source = s.name
+    AND f.reason NOT LIKE 'robots.txt%') AS fetch_errors,
+  (SELECT count(*) FROM fetch_errors f WHERE f.source = s.name
+    AND f.reason LIKE 'robots.txt%') AS robots_blocked,
   (SELECT count(*) FROM claim_events e WHERE e.source = s.name) AS events,
   (SELECT max(e.at) FROM claim_events e WHERE e.source = s.name) AS last_event_at
 FROM sources s
