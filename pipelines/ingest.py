@@ -333,6 +333,7 @@ class Ingestor:
                 fingerprint=fp.signature,
                 etag=page.etag,
                 last_modified=page.last_modified,
+                refetch_signal=page.refetch_signal,
             )
             known = self.store.article_by_fetched_url(article.url) or {"id": result.article_id}
             changed = result.status != "unchanged"

@@ -27,6 +27,8 @@ class Page:
     last_modified: str | None = None
     language: str | None = None  # the source's language hint
     topic: bool = True  # keep only on-topic articles
+    #: Why a known article was fetched before its recheck was due ("sitemap lastmod …").
+    refetch_signal: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -264,6 +264,7 @@ class Store:
         fingerprint: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        refetch_signal: str | None = None,
     ) -> VersionResult:
         """Store a fetched text as a new version, unless the article already has it.
 
@@ -335,6 +336,7 @@ class Store:
                     "extractor_version": extractor_version,
                     "suspect": suspect,
                     "fingerprint": fingerprint,
+                    "refetch_signal": refetch_signal,
                 }
             )
             .last_pk
@@ -543,8 +545,8 @@ class Store:
         """A source's articles with what a conditional request and the recheck ladder need."""
         return list(
             self.db.query(
-                "SELECT id, url, fetched_url, etag, last_modified, next_check_at, status"
-                " FROM articles WHERE source = ?",
+                "SELECT id, url, fetched_url, etag, last_modified, next_check_at, status,"
+                " last_seen_at FROM articles WHERE source = ?",
                 [source],
             )
         )

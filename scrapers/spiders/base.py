@@ -7,6 +7,7 @@ turning a page into an article happens later, in ``pipelines/``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,8 +18,9 @@ from twisted.python.failure import Failure
 from scrapers.failures import ROBOTS_DISALLOWED, describe_failure
 from scrapers.items import FetchError, Page
 from seeds.config import Source
+from storage.store import iso
 
-__all__ = ["SourceSpider"]
+__all__ = ["SourceSpider", "signal_time"]
 
 
 class SourceSpider(scrapy.Spider):
@@ -70,20 +72,32 @@ class SourceSpider(scrapy.Spider):
         )
 
     def article_requests(
-        self, urls: Iterable[str], *, recheck: bool = False
+        self,
+        urls: Iterable[str],
+        *,
+        recheck: bool = False,
+        signals: Mapping[str, tuple[str, str]] | None = None,
     ) -> Iterator[scrapy.Request]:
-        """Requests for article pages: new ones, and known ones only when due for a recheck.
+        """Requests for article pages: new ones, and known ones when due or said to have changed.
 
         Each URL once, within scope and the per-run cap. A known article is asked
         for conditionally (ETag / Last-Modified), so an unchanged page costs a 304.
+        ``signals``: by URL, what the source says of the article's last change (``("sitemap
+        lastmod", UTC ISO time)``); a change after the article was last fetched refetches it
+        before its recheck is due, and the version it gives records why.
         """
+        signals = signals or {}
         for url in urls:
             if url in self.seen or not self.in_scope(url):
                 continue
             known = self.known.get(url)
+            signal = None
             if known is not None and not (recheck or self.refetch or known.get("due")):
-                self.crawler.stats.inc_value("deltawatch/not_due")
-                continue
+                signal = _newer(signals.get(url), known.get("last_seen_at"))
+                if signal is None:
+                    self.crawler.stats.inc_value("deltawatch/not_due")
+                    continue
+                self.crawler.stats.inc_value("deltawatch/refetch_signal")
             if len(self.seen) >= self.max_articles:
                 self.crawler.stats.inc_value("deltawatch/capped")
                 return
@@ -98,7 +112,7 @@ class SourceSpider(scrapy.Spider):
                 headers=headers,
                 callback=self.parse_article,
                 errback=self.failed,
-                meta={"handle_httpstatus_list": [304]},
+                meta={"handle_httpstatus_list": [304], "refetch_signal": signal},
             )
 
     def parse_article(self, response: Response) -> Iterator[Page]:
@@ -115,6 +129,7 @@ class SourceSpider(scrapy.Spider):
             last_modified=_header(headers, b"Last-Modified"),
             language=self.source.language,
             topic=self.source.topic,
+            refetch_signal=response.meta.get("refetch_signal"),
         )
 
     def failed(self, failure: Failure) -> Iterator[FetchError]:
@@ -145,6 +160,30 @@ class SourceSpider(scrapy.Spider):
         return FetchError(
             source=self.source.name, url=response.url, reason=reason, status=response.status
         )
+
+
+def signal_time(text: str | None) -> str | None:
+    """A sitemap's or feed's date (W3C datetime, date only, or ``Z``) as UTC ISO, else None.
+
+    The same form the store keeps its times in, so the two compare as text.
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return iso(moment)
+
+
+def _newer(signal: tuple[str, str] | None, last_fetched: str | None) -> str | None:
+    """``"sitemap lastmod 2026-…"`` when the source's change is later than our last fetch."""
+    if signal is None or not last_fetched:
+        return None
+    label, moment = signal
+    return f"{label} {moment}" if moment > last_fetched else None
 
 
 def _header(headers: Any, name: bytes) -> str | None:

@@ -7,6 +7,7 @@ declares XML entities is refused before parsing (``scrapers.safexml``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -15,15 +16,22 @@ import scrapy
 from scrapy.http import Response
 
 from scrapers.safexml import declares_entities
-from scrapers.spiders.base import SourceSpider
+from scrapers.spiders.base import SourceSpider, signal_time
 
-__all__ = ["REFUSED_ENTITIES", "FeedSpider", "feed_links"]
+__all__ = ["REFUSED_ENTITIES", "FeedSpider", "feed_entries", "feed_links"]
 
 REFUSED_ENTITIES = "refused: declares XML entities (entity-expansion risk)"
 
 
 def feed_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
     """Article links of a feed, newest first when dated; and an error when unreadable."""
+    entries, problem = feed_entries(body, base_url)
+    return [link for link, _updated in entries], problem
+
+
+def feed_entries(body: bytes, base_url: str) -> tuple[list[tuple[str, str | None]], str | None]:
+    """``(link, updated)`` of each entry, newest first; ``updated`` (UTC ISO) is the entry's
+    ``<updated>``/``atom:updated``, the feed's own word that the article was revised."""
     if declares_entities(body):
         return [], REFUSED_ENTITIES
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
@@ -37,8 +45,14 @@ def feed_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
         key=lambda e: tuple(e.get("published_parsed") or e.get("updated_parsed") or ()),
         reverse=True,
     )
-    links = [e.get("link") for e in dated]
-    return [link for link in links if link], None
+    return [(e["link"], _updated(e)) for e in dated if e.get("link")], None
+
+
+def _updated(entry: Any) -> str | None:
+    moment = entry.get("updated_parsed")
+    if not moment or entry.get("updated") == entry.get("published"):
+        return None  # only a publication date: no revision announced
+    return signal_time(time.strftime("%Y-%m-%dT%H:%M:%S+00:00", moment))
 
 
 class FeedSpider(SourceSpider):
@@ -49,8 +63,12 @@ class FeedSpider(SourceSpider):
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
-        links, problem = feed_links(response.body, response.url)
-        if problem and not links:
+        entries, problem = feed_entries(response.body, response.url)
+        if problem and not entries:
             yield self.navigation_error(response, problem)
             return
-        yield from self.article_requests(response.urljoin(link) for link in links)
+        links = [(response.urljoin(link), updated) for link, updated in entries]
+        yield from self.article_requests(
+            (link for link, _ in links),
+            signals={link: ("feed updated", updated) for link, updated in links if updated},
+        )

@@ -17,7 +17,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from scrapers.safexml import declares_entities
-from scrapers.spiders.base import SourceSpider
+from scrapers.spiders.base import SourceSpider, signal_time
 from scrapers.spiders.feed import REFUSED_ENTITIES
 
 __all__ = ["SitemapSpider", "sitemap_entries"]
@@ -94,4 +94,8 @@ class SitemapSpider(SourceSpider):
                         meta={"sitemap_depth": depth},
                     )
         else:
-            yield from self.article_requests(locs)
+            lastmod = {e["loc"]: signal_time(e.get("lastmod")) for e in entries if e.get("loc")}
+            yield from self.article_requests(
+                locs,
+                signals={loc: ("sitemap lastmod", m) for loc, m in lastmod.items() if m},
+            )
