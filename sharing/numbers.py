@@ -39,7 +39,7 @@ def human(value: float | None, unit: str | None = None, *, lang: str | None = No
 
     ``lang="zh"`` writes large counts and money in 万/亿 (``4,500亿元``), as the Chinese
     article did; otherwise ``bn``/``M`` (``87 bn USD``). ``count`` needs no unit word,
-    ``%`` sticks to the number.
+    ``%`` and ``x`` stick to the number, a rank reads ``#3``.
     """
     if value is None:
         return ""
@@ -50,7 +50,9 @@ def human(value: float | None, unit: str | None = None, *, lang: str | None = No
     number = _scaled(value, _EN_SCALES, sep=" ") if unit != "%" else short(value)
     if unit in ("", "count"):
         return number
-    return f"{number}%" if unit == "%" else f"{number} {unit}"
+    if unit == "rank":
+        return f"#{number}"
+    return f"{number}{unit}" if unit in ("%", "x") else f"{number} {unit}"
 
 
 def _scaled(value: float, scales: tuple[tuple[float, str], ...], *, sep: str) -> str:

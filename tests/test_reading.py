@@ -208,6 +208,8 @@ def test_changes_table_names_the_article_by_id_for_diff(news_store: Path) -> Non
     (1.5e4, "count", "zh", "1.5万"),
     (42000, "count", None, "42,000"),
     (3, "nm", None, "3 nm"),
+    (3, "rank", None, "#3"),
+    (3, "x", None, "3x"),
     (2e9, "CNY", "en", "2 bn CNY"),
     (1.2e12, "CNY", "zh", "1.2万亿元"),
     (1e20, "USD", None, "100,000,000 tn USD"),
