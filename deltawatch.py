@@ -352,6 +352,7 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
             raise click.UsageError(str(exc).replace("<sources>: ", "--url: ")) from None
         selected.append(manual)
     interruptible()
+    _notify_register(ctx.db, config.notify)
     report = _crawl_with_progress(
         selected, ctx.db, trigger, recheck=config.recheck_ladder, lock_wait=lock_wait,
         overrides={"DELTAWATCH_REFETCH": True} if refetch or urls else None,
@@ -474,6 +475,7 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    _notify_register(ctx.db, config.notify)
     try:
         report = ingest_queue(connect(redis_url), ctx.db, recheck=config.recheck_ladder,
                               stop=stop, drain=drain,
@@ -1005,6 +1007,21 @@ def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | No
 # -- notifications (issue 14) ----------------------------------------------------------
 
 
+def _notify_register(db: str, targets: Sequence[Any]) -> None:
+    """Before a run: the [[notify]] targets it will deliver to, even if it is killed."""
+    if not targets:
+        return
+    from sharing.delivery import register
+
+    try:
+        register(db, targets)
+    except Exception as exc:  # notifications never stop a crawl
+        from rich.markup import escape
+
+        err_console.print(f"[yellow]notifications[/yellow]: {escape(str(exc))}",
+                          highlight=False)  # fmt: skip
+
+
 def _notify(db: str, targets: Sequence[Any], *, runs: Sequence[int]) -> None:
     """Deliver the finished runs' events to the [[notify]] targets, after the runs' commit.
 
@@ -1077,8 +1094,16 @@ def notify_cmd(name: str | None, send_test: bool, sources_file: str | None,
         rows = [{"name": t.name, "urls": list(t.shown_urls), "kinds": list(t.kinds),
                  "subjects": list(t.subjects), "keys": list(t.keys), "sources": list(t.sources),
                  "digest": t.digest} for t in targets]  # fmt: skip
-        emit(rows, as_json=as_json, view="notify", title="notification targets", wide=True,
-             empty=f"no [[notify]] targets in {config.path}")  # fmt: skip
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            err_console.print(f"no [[notify]] targets in {escape(str(config.path))}")
+        for row in rows:  # a block per target: URLs are long, lists are short
+            how = "one digest per run" if row["digest"] else "one message per event"
+            click.echo(f"{row['name']}  ({how})")
+            for label in ("urls", "kinds", "subjects", "keys", "sources"):
+                click.echo(f"  {label:<9} {', '.join(row[label]) or 'any'}")
         return
     if not targets:
         raise BadUsage(f"no [[notify]] targets in {config.path}: nothing to test")

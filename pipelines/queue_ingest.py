@@ -157,8 +157,12 @@ def ingest_queue(
     drain: bool = False,
     timeout: float = 1.0,
     on_item: Callable[[Queued, Outcome | None], None] | None = None,
+    on_round: Callable[[list[int]], None] | None = None,
 ) -> IngestReport:
     """Ingest items until ``stop`` is set (or, with ``drain``, until every round is done).
+
+    ``on_round(run_ids)`` is called once rounds are finished and committed (the CLI
+    delivers their notifications there).
 
     Raises :class:`pipelines.queue.QueueLockedError` when another writer is running.
     """
@@ -196,7 +200,10 @@ def ingest_queue(
             if raw is not None:
                 handle(raw)
                 continue
-            report.finished_runs += drain_finished_runs(store, client, keys=keys, queue=queue)
+            finished = drain_finished_runs(store, client, keys=keys, queue=queue)
+            report.finished_runs += finished
+            if finished and on_round is not None:
+                on_round(finished)
             if drain and not store.open_runs(trigger_suffix=REDIS_TRIGGER):
                 break
     finally:

@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,12 @@ from urllib.parse import urlsplit
 __all__ = [
     "DEFAULT_SOURCES",
     "KINDS",
+    "NOTIFY_KINDS",
     "SEEDS_DIR",
     "CleaningRules",
     "ConfigError",
     "Defaults",
+    "NotifyTarget",
     "RelevanceTerms",
     "Source",
     "SourcesConfig",
@@ -36,6 +39,10 @@ SEEDS_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCES = SEEDS_DIR / "sources.toml"
 KINDS = ("feed", "sitemap", "listing", "page")
 LANGUAGES = ("en", "zh")
+#: The change log's event kinds (pipelines.diff.EVENT_KINDS; a test keeps the two equal).
+NOTIFY_KINDS = ("new", "corroborated", "conflict", "changed", "removed")
+#: What a target gets unless it says otherwise: not every first sighting of a figure.
+DEFAULT_NOTIFY_KINDS = tuple(k for k in NOTIFY_KINDS if k != "new")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -119,10 +126,36 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """One ``[[notify]]`` target: where messages go, and which events it wants.
+
+    ``urls`` are Apprise URLs as written, ``${NAME}`` references included: they are
+    expanded only when sending and shown only through :attr:`shown_urls` (redacted).
+    Empty ``subjects``, ``keys`` and ``sources`` mean "any".
+    """
+
+    name: str
+    urls: tuple[str, ...]
+    kinds: tuple[str, ...] = DEFAULT_NOTIFY_KINDS
+    subjects: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    digest: bool = True
+
+    @property
+    def shown_urls(self) -> tuple[str, ...]:
+        """The URLs with their secrets masked, for output and logs."""
+        from seeds.apprise_urls import redact
+
+        return tuple(redact(u) for u in self.urls)
+
+
+@dataclass(frozen=True, slots=True)
 class SourcesConfig:
     path: Path
     defaults: Defaults
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    notify: tuple[NotifyTarget, ...] = field(default_factory=tuple)
 
     @property
     def recheck_ladder(self) -> tuple[timedelta, ...]:
@@ -158,6 +191,14 @@ _SOURCE_KEYS = {
     "enabled",
 }
 _DEFAULT_KEYS = {"interval", "recheck", "delay", "concurrency", "topic"}
+_NOTIFY_KEYS = {"name", "urls", "kinds", "subjects", "keys", "sources", "digest"}
+_TOP_KEYS = {"defaults", "source", "notify"}
+
+
+def _unknown(key: str, known: set[str]) -> str:
+    """``unknown field 'kind'`` with a "did you mean" when a known name is close."""
+    close = get_close_matches(key, sorted(known), n=1)
+    return f"unknown field {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 def _check_url(url: Any) -> str | None:
@@ -220,7 +261,7 @@ def _load_source(i: int, raw: Any, defaults: Defaults, problems: list[str]) -> S
         problems.append(f"{where}: field {fieldname!r}: {message}")
 
     for key in sorted(set(raw) - _SOURCE_KEYS):
-        problems.append(f"{where}: unknown field {key!r}")
+        problems.append(f"{where}: {_unknown(key, _SOURCE_KEYS)}")
     if not isinstance(name, str) or not _NAME.match(name):
         bad("name", "required, lower-case letters, digits and '-' only")
     kind = raw.get("kind")
@@ -284,6 +325,69 @@ def _load_source(i: int, raw: Any, defaults: Defaults, problems: list[str]) -> S
     )
 
 
+def _strings(raw: dict[str, Any], key: str, bad: Any) -> tuple[str, ...]:
+    """An optional list of non-empty strings (a lone string is refused: a list is meant)."""
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        bad(key, f"must be a list of strings, got {value!r}")
+        return ()
+    return tuple(value)
+
+
+def _load_notify(i: int, raw: Any, sources: set[str], problems: list[str]) -> NotifyTarget | None:
+    """One ``[[notify]]`` table; problems never repeat a URL (they may hold secrets)."""
+    if not isinstance(raw, dict):
+        problems.append(f"[[notify]] #{i + 1}: must be a table")
+        return None
+    name = raw.get("name")
+    where = f"notify {name!r}" if isinstance(name, str) else f"[[notify]] #{i + 1}"
+    before = len(problems)
+
+    def bad(fieldname: str, message: str) -> None:
+        problems.append(f"{where}: field {fieldname!r}: {message}")
+
+    for key in sorted(set(raw) - _NOTIFY_KEYS):
+        problems.append(f"{where}: {_unknown(key, _NOTIFY_KEYS)}")
+    if not isinstance(name, str) or not _NAME.match(name):
+        bad("name", "required, lower-case letters, digits and '-' only")
+    urls = raw.get("urls")
+    if isinstance(urls, str):
+        urls = [urls]  # one URL needs no brackets
+    if not isinstance(urls, list) or not urls:
+        bad("urls", "required: a list of Apprise URLs, e.g. ['mailto://user:pass@example.com']")
+        urls = []
+    from seeds.apprise_urls import check
+
+    for n, url in enumerate(urls):
+        if (err := check(url)) is not None:
+            bad("urls", f"URL {n + 1}: {err}")
+    kinds = _strings(raw, "kinds", bad) if "kinds" in raw else DEFAULT_NOTIFY_KINDS
+    for kind in kinds:
+        if kind not in NOTIFY_KINDS:
+            close = get_close_matches(kind, NOTIFY_KINDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            bad("kinds", f"unknown kind {kind!r}{hint}; kinds are {', '.join(NOTIFY_KINDS)}")
+    if "kinds" in raw and not kinds and len(problems) == before:
+        bad("kinds", "an empty list would send nothing; leave it out for all but 'new'")
+    subjects = _strings(raw, "subjects", bad)
+    keys = _strings(raw, "keys", bad)
+    names = _strings(raw, "sources", bad)
+    for source in names:
+        if source not in sources:
+            close = get_close_matches(source, sorted(sources), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            bad("sources", f"no [[source]] named {source!r}{hint}")
+    digest = raw.get("digest", True)
+    if not isinstance(digest, bool):
+        bad("digest", f"must be true or false, got {digest!r}")
+    if len(problems) > before:
+        return None
+    return NotifyTarget(
+        name=name, urls=tuple(urls), kinds=tuple(kinds), subjects=subjects, keys=keys,
+        sources=names, digest=digest,
+    )  # fmt: skip
+
+
 def load_sources(path: str | Path | None = None) -> SourcesConfig:
     """Read and validate a sources file; raise :class:`ConfigError` listing every problem."""
     path = Path(path) if path is not None else DEFAULT_SOURCES
@@ -301,8 +405,11 @@ def load_sources(path: str | Path | None = None) -> SourcesConfig:
 def parse_sources(raw: dict[str, Any], path: Path | str = "<sources>") -> SourcesConfig:
     """Validate already-parsed TOML (the demo rewrites URLs before validating)."""
     problems: list[str] = []
-    for key in sorted(set(raw) - {"defaults", "source"}):
-        problems.append(f"unknown top-level table {key!r} (expected [defaults] and [[source]])")
+    for key in sorted(set(raw) - _TOP_KEYS):
+        close = get_close_matches(key, sorted(_TOP_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(f"unknown top-level table {key!r} ({hint}expected [defaults], "
+                        "[[source]] and [[notify]])")  # fmt: skip
     defaults = _load_defaults(raw.get("defaults"), problems)
     entries = raw.get("source", [])
     if not isinstance(entries, list) or not entries:
@@ -314,9 +421,21 @@ def parse_sources(raw: dict[str, Any], path: Path | str = "<sources>") -> Source
         if src.name in seen:
             problems.append(f"source {src.name!r}: field 'name': used twice")
         seen.add(src.name)
+    targets = raw.get("notify", [])
+    if not isinstance(targets, list):
+        problems.append("[[notify]]: must be an array of tables ([[notify]], not [notify])")
+        targets = []
+    known = {e.get("name") for e in entries if isinstance(e, dict)}
+    notify = [t for i, e in enumerate(targets) if (t := _load_notify(i, e, known, problems))]
+    named: set[str] = set()
+    for target in notify:
+        if target.name in named:
+            problems.append(f"notify {target.name!r}: field 'name': used twice")
+        named.add(target.name)
     if problems:
         raise ConfigError(path, problems)
-    return SourcesConfig(path=Path(path), defaults=defaults, sources=tuple(sources))
+    return SourcesConfig(path=Path(path), defaults=defaults, sources=tuple(sources),
+                         notify=tuple(notify))  # fmt: skip
 
 
 # -- word lists -------------------------------------------------------------

@@ -170,6 +170,15 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("old", _value("old")),
         Column("new", _value("new")),
     ),
+    "notifications": (  # notifications: one delivery per event and [[notify]] target
+        Column("event", _text("event_id"), whole=True, right=True),
+        Column("target", _text("target"), whole=True),
+        Column("status", _text("status"), whole=True),
+        Column("tries", _text("attempts"), whole=True, right=True),
+        Column("sent (UTC)", _time("sent_at"), whole=True, time=True),
+        Column("kind", _text("kind"), whole=True),
+        Column("last error", _text("last_error")),
+    ),
 }
 
 
