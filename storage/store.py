@@ -71,6 +71,13 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Store:
+        """``with Store(path) as store:``: the connection is closed however the block ends."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def now(self) -> str:
         return iso(self.clock())
 
@@ -618,6 +625,22 @@ class Store:
     def release_lock(self, name: str, *, pid: int) -> None:
         with self.transaction():
             self.db.execute("DELETE FROM locks WHERE name = ? AND pid = ?", [name, pid])
+
+    def interrupt_runs_of(self, pids: Iterable[int]) -> None:
+        """Runs and locks of crawl processes killed on this host: ``interrupted``, released.
+
+        The scheduler calls it for a crawl that did not stop in time and was killed, so no
+        run stays ``running`` and no lock waits for the next run's stale check.
+        """
+        host = socket.gethostname()
+        with self.transaction():
+            for pid in pids:
+                self.db.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?"
+                    " WHERE status = 'running' AND pid = ? AND host = ?",
+                    [self.now(), pid, host],
+                )
+                self.db.execute("DELETE FROM locks WHERE pid = ? AND host = ?", [pid, host])
 
     # -- runs queued through Redis (issue 8): counted by the writer as items arrive ----
 
