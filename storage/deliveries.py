@@ -51,7 +51,8 @@ def register_targets(store: Store, targets: Mapping[str, Sequence[str]], *,
 
     A new target receives the runs after ``since_run`` (the caller passes the run before
     the one it just finished, so the run that brought the target in is delivered), or,
-    without one, the runs after the newest run so far: never the whole archive.
+    without one, every run still going or yet to start: the runs after the newest finished
+    one (a cluster's queued rounds included), never the whole archive.
     """
     with store.transaction():
         for name, urls in targets.items():
@@ -63,7 +64,9 @@ def register_targets(store: Store, targets: Mapping[str, Sequence[str]], *,
                 continue
             since = since_run
             if since is None:
-                since = store.db.execute("SELECT coalesce(max(id), 0) FROM runs").fetchone()[0]
+                since = store.db.execute(
+                    "SELECT coalesce(max(id), 0) FROM runs WHERE status != 'running'"
+                ).fetchone()[0]
             store.db.execute(
                 "INSERT INTO notify_targets (name, since_run_id, first_seen_at, urls)"
                 " VALUES (?, ?, ?, ?)",
@@ -189,6 +192,8 @@ def record_outcomes(store: Store, delivered: Iterable[int],
 
 def list_deliveries(db: Any, *, limit: int | None = None) -> list[dict[str, Any]]:
     """Every delivery, pending and failed first, then the newest events first."""
+    if "deliveries" not in db.table_names():  # a store of an older deltawatch, read-only
+        return []
     sql = (
         "SELECT d.event_id, d.target, d.status, d.attempts, d.last_error, d.sent_at,"
         " d.next_attempt_at, e.kind, e.key, e.source FROM deliveries d"
