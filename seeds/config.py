@@ -214,32 +214,57 @@ def _check_url(url: Any) -> str | None:
 
 
 def _load_defaults(raw: Any, problems: list[str]) -> Defaults:
+    """The ``[defaults]`` table; a bad field is reported here once and replaced by the built-in
+    default, so the sources that inherit it do not repeat the same problem."""
+    d = Defaults()
     if raw is None:
-        return Defaults()
+        return d
     if not isinstance(raw, dict):
         problems.append("[defaults]: must be a table")
-        return Defaults()
+        return d
     for key in sorted(set(raw) - _DEFAULT_KEYS):
-        problems.append(f"[defaults]: unknown field {key!r}")
-    d = Defaults()
+        problems.append(f"[defaults]: {_unknown(key, _DEFAULT_KEYS)}")
+
+    def bad(fieldname: str, message: str) -> None:
+        problems.append(f"[defaults]: field {fieldname!r}: {message}")
+
     interval = raw.get("interval", d.interval)
+    if err := _interval_problem(interval):
+        bad("interval", err)
+        interval = d.interval
     recheck = raw.get("recheck", list(d.recheck))
-    for label, value in [("interval", interval)] + [("recheck", r) for r in recheck]:
-        try:
-            parse_interval(str(value))
-        except ValueError as exc:
-            problems.append(f"[defaults]: field {label!r}: {exc}")
-    if isinstance(recheck, list):
-        for value in recheck:
-            if isinstance(parse_interval_or_none(str(value)), str):
-                problems.append("[defaults]: field 'recheck': must be durations, not crontabs")
-    return Defaults(
-        interval=str(interval),
-        recheck=tuple(str(r) for r in recheck),
-        delay=float(raw.get("delay", d.delay)),
-        concurrency=int(raw.get("concurrency", d.concurrency)),
-        topic=bool(raw.get("topic", d.topic)),
-    )
+    if not isinstance(recheck, list) or not recheck:
+        bad("recheck", f"must be a list of durations like ['3h', '1d'], got {recheck!r}")
+        recheck = list(d.recheck)
+    elif errors := [e for r in recheck if (e := _interval_problem(r, crontab=False))]:
+        for err in errors:
+            bad("recheck", err)
+        recheck = list(d.recheck)
+    delay = raw.get("delay", d.delay)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
+        bad("delay", f"must be a number of seconds >= 0, got {delay!r}")
+        delay = d.delay
+    concurrency = raw.get("concurrency", d.concurrency)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        bad("concurrency", f"must be a whole number >= 1, got {concurrency!r}")
+        concurrency = d.concurrency
+    topic = raw.get("topic", d.topic)
+    if not isinstance(topic, bool):
+        bad("topic", f"must be true or false, got {topic!r}")
+        topic = d.topic
+    return Defaults(interval=str(interval), recheck=tuple(str(r) for r in recheck),
+                    delay=float(delay), concurrency=concurrency, topic=topic)  # fmt: skip
+
+
+def _interval_problem(value: Any, *, crontab: bool = True) -> str | None:
+    """What is wrong with an interval (None: nothing); rechecks are durations only."""
+    try:
+        parsed = parse_interval(str(value))
+    except ValueError as exc:
+        return str(exc)
+    if not crontab and isinstance(parsed, str):
+        return f"must be durations, not crontabs, got {value!r}"
+    return None
 
 
 def parse_interval_or_none(text: str) -> timedelta | str | None:

@@ -116,3 +116,41 @@ def test_intervals(text: str, expected: object) -> None:
 def test_bad_cron_is_refused() -> None:
     with pytest.raises(ValueError, match="bad cron"):
         parse_interval("99 * * * *")
+
+
+TWO_SOURCES = ('[[source]]\nname = "a"\nkind = "page"\nurl = "https://x.org/a"\n'
+               '[[source]]\nname = "b"\nkind = "page"\nurl = "https://x.org/b"\n')  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("defaults", "expected"),
+    [
+        ("interval = 'soon'", "[defaults]: field 'interval': expected a duration"),
+        ("recheck = ['3h', 'later']", "[defaults]: field 'recheck': expected a duration"),
+        ("recheck = ['0 3 * * *']", "[defaults]: field 'recheck': must be durations, not crontabs"),
+        ("recheck = '3h'", "[defaults]: field 'recheck': must be a list of durations"),
+        ("delay = 'x'", "[defaults]: field 'delay': must be a number of seconds >= 0, got 'x'"),
+        ("concurrency = 0", "[defaults]: field 'concurrency': must be a whole number >= 1"),
+        ("topic = 'yes'", "[defaults]: field 'topic': must be true or false"),
+        ("intervall = '1h'", "[defaults]: unknown field 'intervall' (did you mean 'interval'?)"),
+        ("colour = 1", "[defaults]: unknown field 'colour'"),
+    ],
+)
+def test_a_bad_default_is_reported_once_with_its_path(
+    tmp_path: Path, defaults: str, expected: str
+) -> None:
+    path = write(tmp_path, f"[defaults]\n{defaults}\n{TWO_SOURCES}")
+    with pytest.raises(ConfigError) as info:
+        load_sources(path)
+    assert len(info.value.problems) == 1, info.value.problems  # not once more per source
+    assert str(info.value).startswith(f"{path}: {expected}")
+
+
+def test_crawl_reports_bad_defaults_once_without_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, f"[defaults]\ninterval = 'soon'\ndelay = 'x'\n{TWO_SOURCES}")
+    result = run_cli("crawl", "--sources", str(path), db=tmp_path / "s.db")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("field 'interval'") == 1
+    assert f"{path}: [defaults]: field 'delay'" in result.stderr
+    assert "source 'a'" not in result.stderr
