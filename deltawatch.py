@@ -770,6 +770,8 @@ def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
     key = queries.normalize_key(key)
     rows = queries.figure_history(db, key)
     plot.save(rows, queries.figure_events(db, key), key=key, path=plot_file)
+    if note := plot.font_note(key=key, fmt=Path(plot_file).suffix.lower().lstrip(".")):  # type: ignore[arg-type]
+        err_console.print(f"warning: {note}", markup=False)
     err_console.print(f"chart: {plot_file}")
 
 

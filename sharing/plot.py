@@ -14,6 +14,7 @@ display.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import threading
@@ -32,7 +33,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sharing.numbers import human
 
-__all__ = ["FORMATS", "ImageFormat", "chart", "inline_svg", "render", "save"]
+__all__ = ["FORMATS", "ImageFormat", "chart", "cjk_font", "font_note", "inline_svg", "render", "save"]
 
 Row = Mapping[str, Any]
 ImageFormat = Literal["png", "svg"]
@@ -46,14 +47,40 @@ _MIN_SPAN = timedelta(hours=2)
 # rc_context changes matplotlib's global rcParams; Datasette draws in worker threads.
 _LOCK = threading.Lock()
 _EVENT_STYLE = {"conflict": ("#d62728", "conflict"), "changed": ("#ff7f0e", "changed")}
-# Fonts that cover Chinese, used when installed (subjects and metrics may be Chinese);
-# matplotlib falls back glyph by glyph along this list.
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "Source Han Sans SC")
+# Fonts that cover Chinese, preferred in this order when installed (a key's subject and metric
+# may be Chinese); matplotlib falls back glyph by glyph from DejaVu Sans to the first found.
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+              "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
+              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN",
+              "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Arial Unicode MS")  # fmt: skip
+_CJK_NAME = re.compile(r"CJK|Han Sans|Han Serif|WenQuanYi|Droid Sans Fallback", re.I)
+_CJK_TEXT = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The installed font that draws Chinese: a preferred family, else any CJK family; None."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    preferred = [name for name in _CJK_FONTS if name in installed]
+    return (preferred or sorted(n for n in installed if _CJK_NAME.search(n)) or [None])[0]
 
 
 def _font_family() -> list[str]:
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *(name for name in _CJK_FONTS if name in installed)]
+    return ["DejaVu Sans", *([font] if (font := cjk_font()) else [])]
+
+
+def font_note(*, key: str, fmt: ImageFormat) -> str | None:
+    """Why a PNG would draw part of the title as boxes (None: it will not).
+
+    A PNG's text is drawn with the fonts of this machine; without a font that has Chinese
+    characters they come out as empty boxes. An SVG keeps its text as text and the browser
+    draws it with its own fonts, so it needs no note.
+    """
+    if fmt != "png" or not _CJK_TEXT.search(key) or cjk_font() is not None:
+        return None
+    return ("no installed font has Chinese characters, so they are drawn as boxes in the PNG; "
+            "install one (Noto Sans CJK, WenQuanYi: e.g. apt install fonts-noto-cjk) or write "
+            ".svg, whose text the browser draws")  # fmt: skip
 
 
 def _when(text: str) -> datetime:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import socket
+import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -303,3 +304,28 @@ def test_serve_refuses_a_missing_store_and_a_busy_port(tmp_path: Path,
         port = busy.getsockname()[1]
         result = runner.invoke(cli, ["--db", str(small_store), "serve", "--port", str(port)])
     assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_a_png_says_once_when_no_font_draws_its_chinese(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sharing import plot
+
+    zh_key = "浦东新区|企业|count"
+    monkeypatch.setattr(plot, "cjk_font", lambda: None)
+    note = plot.font_note(key=zh_key, fmt="png")
+    assert note is not None and "drawn as boxes" in note and ".svg" in note
+    assert plot.font_note(key=zh_key, fmt="svg") is None  # the browser draws an SVG's text
+    assert plot.font_note(key=KEY, fmt="png") is None
+    with sqlite3.connect(small_store) as conn:
+        conn.execute("UPDATE claims SET key = ?", (zh_key,))
+        conn.execute("UPDATE claim_events SET key = ?", (zh_key,))
+    png = tmp_path / "zh.png"
+    result = CliRunner().invoke(cli, ["--db", str(small_store), "history", zh_key, "--plot",
+                                      str(png)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.count("no installed font has Chinese characters") == 1
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    monkeypatch.setattr(plot, "cjk_font", lambda: "Noto Sans CJK SC")
+    assert plot.font_note(key=zh_key, fmt="png") is None
+    assert plot._font_family() == ["DejaVu Sans", "Noto Sans CJK SC"]

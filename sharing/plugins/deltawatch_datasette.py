@@ -18,6 +18,8 @@ so the browser shows exactly what ``deltawatch history KEY --plot`` draws.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +33,7 @@ from sharing.tables import VALUE_COLUMNS
 from storage import queries
 
 PLUGIN = "deltawatch"
+logger = logging.getLogger(__name__)
 
 #: column -> table its integer value is the id of (in canned queries and where the schema
 #: declares no foreign key; declared ones arrive as dicts and Datasette links them itself).
@@ -136,8 +139,15 @@ async def _chart_route(datasette: Any, request: Any, fmt: plot.ImageFormat) -> R
     if not rows:
         return Response.text(f"no figure with key {key!r}", status=404)
     body = await asyncio.to_thread(plot.render, rows, events, key=key, fmt=fmt)
+    if note := plot.font_note(key=key, fmt=fmt):
+        _warn_once(note)
     content_type = "image/svg+xml" if fmt == "svg" else "image/png"
     return Response(body, content_type=content_type)
+
+
+@functools.cache
+def _warn_once(note: str) -> None:
+    logger.warning("chart.png: %s", note)
 
 
 async def _chart_svg(datasette: Any, request: Any) -> Response:
