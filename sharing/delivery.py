@@ -123,15 +123,13 @@ class TargetReport:
 def register(db_path: str | Path, targets: Sequence[NotifyTarget]) -> None:
     """Note the targets before a run starts, so the run is theirs even if it is killed.
 
-    A target seen for the first time gets the runs that start after this, not the archive;
-    a run killed before it could deliver is delivered by the next run's :func:`deliver`.
+    A target seen for the first time gets the runs still going and those that start after
+    this, not the archive; a run killed before it could deliver is delivered by the next
+    run's :func:`deliver`.
     """
-    store = Store(db_path)
-    try:
+    with Store(db_path) as store:
         deliveries.register_targets(store, {t.name: t.shown_urls for t in targets},
                                     since_run=None)  # fmt: skip
-    finally:
-        store.close()
 
 
 def deliver(
@@ -155,41 +153,49 @@ def deliver(
         sender: how one message goes to one URL (:func:`send`).
     """
     env = os.environ if env is None else env
-    store = Store(db_path, clock=clock)
-    try:
+    with Store(db_path, clock=clock) as store:
         deliveries.register_targets(store, {t.name: t.shown_urls for t in targets},
                                     since_run=min(runs) - 1 if runs else None)  # fmt: skip
-        return [_deliver_target(store, t, env=env, sender=sender) for t in targets]
-    finally:
-        store.close()
+        reports = []
+        for target in targets:
+            report = TargetReport(target.name, queued=_queue(store, target))
+            _send(store, target, report, env=env, sender=sender)
+            reports.append(report)
+        return reports
 
 
-def _deliver_target(store: Store, target: NotifyTarget, *, env: Mapping[str, str],
-                    sender: Sender) -> TargetReport:  # fmt: skip
-    report = TargetReport(target.name)
+def _queue(store: Store, target: NotifyTarget) -> int:
+    """Queue the matching events of every finished run the target has not seen yet."""
+    queued = 0
     for run_id in deliveries.unqueued_runs(store, target.name):
         chosen = [e["event_id"] for e in deliveries.run_events(store, run_id) if matches(target, e)]
-        report.queued += deliveries.queue_run(store, target.name, run_id, chosen)
+        queued += deliveries.queue_run(store, target.name, run_id, chosen)
+    return queued
+
+
+def _send(store: Store, target: NotifyTarget, report: TargetReport, *,
+          env: Mapping[str, str], sender: Sender) -> None:  # fmt: skip
+    """Send the target's due deliveries through each of its URLs and record the outcome."""
     lease = iso(store.clock() + LEASE)
     due = deliveries.claim_due(store, target.name, lease_until=lease, max_attempts=MAX_ATTEMPTS)
-    if not due:
-        return report
     errors: dict[int, list[str]] = {}
     for url in target.urls:
-        done = url_hash(url)
+        done, down = url_hash(url), None
         for message, batch in messages(target, [r for r in due if done not in r["sent_to"]]):
-            error = sender(url, message, env)
+            error = down or sender(url, message, env)  # a URL that is down is not tried again
             if error is None:
                 deliveries.record_sent(store, [r["delivery_id"] for r in batch], done)
                 for row in batch:
                     row["sent_to"].append(done)
                 report.messages += 1
                 continue
-            error = f"{redact(url)}: {error}"
-            log.info("event=notify_failed target=%s error=%s", target.name, error)
-            report.errors.append(error)
+            if down is None:
+                down = error
+                error = f"{redact(url)}: {error}"
+                log.info("event=notify_failed target=%s error=%s", target.name, error)
+                report.errors.append(error)
             for row in batch:
-                errors.setdefault(row["delivery_id"], []).append(error)
+                errors.setdefault(row["delivery_id"], []).append(f"{redact(url)}: {down}")
     hashes = {url_hash(u) for u in target.urls}
     delivered = [r["delivery_id"] for r in due if hashes <= set(r["sent_to"])]
     failed: dict[int, tuple[str, str | None]] = {}
@@ -202,7 +208,6 @@ def _deliver_target(store: Store, target: NotifyTarget, *, env: Mapping[str, str
         report.gave_up += wait is None
     deliveries.record_outcomes(store, delivered, failed)
     report.delivered, report.failed = len(delivered), len(failed)
-    return report
 
 
 def send_test(target: NotifyTarget, *, clock: Clock = utcnow,

@@ -563,3 +563,58 @@ kinds = ["conflict"]
         server.wait(timeout=10)
     (conflict,) = hook.to("conflicts")
     assert conflict["title"] in CONFLICT
+
+
+# -- retries, on a store written by hand (a fake sender stands for the services) ----------------
+
+
+def test_retries_resend_only_where_it_failed_wait_longer_and_give_up(db_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sharing.delivery import deliver
+    from storage.store import Store
+
+    Store(db_path).close()  # the schema
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO runs (id, status) VALUES (1, 'ok')")
+        conn.execute("INSERT INTO claims (id, comparable) VALUES (1, 1), (2, 0)")
+        for event_id, kind, claim in ((1, "conflict", 1), (2, "conflict", 2), (3, "new", 1)):
+            conn.execute("INSERT INTO claim_events (id, kind, key, subject, metric, unit,"
+                         " new_value, old_value, run_id, source, prior_source, claim_id)"
+                         " VALUES (?, ?, 'smic|process node|nm', 'SMIC', 'process node', 'nm',"
+                         " 3, 5, 1, 'pujiang-post', 'delta-wire', ?)",
+                         (event_id, kind, claim))  # fmt: skip
+    now = [datetime(2026, 12, 2, 8, 0, tzinfo=UTC)]
+    sent: list[str] = []
+    down = {"json://b/y", "json://never/z"}
+
+    def sender(url: str, message: Any, env: Any) -> str | None:
+        if url in down:
+            return "connection refused"
+        sent.append(url)
+        return None
+
+    desk = NotifyTarget(name="desk", urls=("json://a/x", "json://b/y"))
+    never = NotifyTarget(name="never", urls=("json://never/z",))
+
+    def run_pass() -> dict[str, tuple]:
+        deliver(db_path, [desk, never], runs=[1], clock=lambda: now[0], sender=sender)
+        return {t: (s, a, n) for t, s, a, n in rows(
+            db_path, "SELECT target, status, attempts, next_attempt_at FROM deliveries")}  # fmt: skip
+
+    state = run_pass()  # only the comparable conflict is queued: not "new", not generic
+    assert rows(db_path, "SELECT DISTINCT event_id FROM deliveries") == [(1,)]
+    assert state["desk"][:2] == ("failed", 1) and sent == ["json://a/x"]
+    assert run_pass()["desk"][:2] == ("failed", 2)  # the next run retries at once ...
+    assert run_pass()["desk"][:2] == ("failed", 3)
+    assert sent == ["json://a/x"]  # ... only where it failed
+    assert run_pass()["desk"][1] == 3  # now it waits 5 minutes
+    now[0] += timedelta(minutes=5)
+    down.discard("json://b/y")
+    assert run_pass()["desk"][:2] == ("delivered", 4)
+    assert sent == ["json://a/x", "json://b/y"]
+    for _ in range(MAX_ATTEMPTS):
+        now[0] += timedelta(days=1)
+        state = run_pass()
+    assert state["never"] == ("failed", MAX_ATTEMPTS, None)  # given up, still listed
+    assert len(sent) == 2
