@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,8 +49,10 @@ FAILURES_BEFORE_BACKOFF = 3
 MAX_BACKOFF = timedelta(days=1)
 #: A run that could not start on time may still start this late (then it is skipped).
 MISFIRE_GRACE = 600
-#: How long a stopping scheduler waits for its crawls to record themselves as interrupted.
-STOP_TIMEOUT = 60
+#: How long a stopping scheduler waits for its crawls to record themselves as interrupted;
+#: then they are killed and recorded by the scheduler, so it exits within 10 s of the signal
+#: (the systemd unit's TimeoutStopSec is 15 s).
+STOP_TIMEOUT = 7.0
 
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
@@ -111,8 +114,8 @@ def run_source(name: str, sources_file: str, db_path: str) -> int:
     Module-level with plain arguments, because the persistent job store records
     the job by reference and arguments.
     """
-    if _backing_off(name, db_path):
-        return 0
+    if _stopping.is_set() or _backing_off(name, db_path):
+        return 0  # a run queued in the thread pool when the scheduler stopped: dropped
     cmd = [sys.executable, "-m", "deltawatch", "--db", db_path, "crawl", "--sources",
            sources_file, "--source", name, "--trigger", "schedule", "--wait", "0"]  # fmt: skip
     with _children_lock:  # started and registered at once, or not at all once stopping
@@ -290,14 +293,25 @@ class Daemon:
         with _children_lock:  # after this, no job starts a child (run_source checks)
             _stopping.set()
             children = list(_children)
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.shutdown(wait=False)  # queued runs return at once (_stopping)
         for child in children:
             child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        killed = []
         for child in children:
             try:
-                child.wait(timeout=STOP_TIMEOUT)
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
+                log.warning("event=crawl_killed pid=%s", child.pid)
                 child.kill()
+                child.wait()
+                killed.append(child.pid)
+        if killed:
+            store = Store(self.db_path)
+            try:
+                store.interrupt_runs_of(killed)
+            finally:
+                store.close()
 
     def run_forever(self, signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)) -> None:
         """Foreground: start, then wait for a stop signal."""

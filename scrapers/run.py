@@ -287,7 +287,10 @@ async def _crawl_locked(
     interrupted = stop.requested
     reports = []
     for source, crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        try:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+        except RuntimeError:  # stopped before it started: Scrapy sets stats at the start
+            stats = {}
         counts = {k: int(stats.get(f"deltawatch/{k}", 0)) for k in COUNTS}
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
     store = Store(db_path)

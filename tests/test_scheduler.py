@@ -182,3 +182,47 @@ def test_sigterm_leaves_a_consistent_store_and_an_interrupted_run(
     assert rows(db_path, "SELECT status FROM runs") == [("interrupted",)]
     assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_sigterm_stops_the_scheduler_at_once(
+    site_dir: Path, site_server: SiteServer, tmp_path: Path, db_path: Path
+) -> None:
+    """Issue 17: after SIGTERM no run starts (queued and misfired runs are dropped, not
+    drained), running crawls are recorded ``interrupted`` and the process exits."""
+    base = site_server.base_url
+    names = [f"slow-{i}" for i in range(6)]
+    for name in names:
+        sites.write_story(site_dir, f"/{name}.html", sites.UNICORNS, base=base)
+    path = tmp_path / "sources.toml"
+    path.write_text(sites.sources_toml([
+        {"name": n, "kind": "page", "url": f"{base}/{n}.html", "interval": "2s"} for n in names
+    ]))  # fmt: skip
+    site_server.delay = 2.0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "schedule",
+         "--sources", str(path)],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # a crawl is under way, others wait their turn
+            time.sleep(0.2)
+            try:
+                if rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0]:
+                    break
+            except sqlite3.OperationalError:
+                pass  # the store is still being created
+        signalled = datetime.now(UTC)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)  # generous: the bound is the unit's, not a test's
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    started = [datetime.fromisoformat(s) for (s,) in rows(db_path, "SELECT started_at FROM runs")]
+    assert started and all(s <= signalled for s in started), (signalled, started)
+    assert rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)], err
+    assert ("interrupted",) in rows(db_path, "SELECT status FROM runs")
+    assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
+    assert "event=scheduler_stopped" in err
