@@ -69,8 +69,10 @@ CANNED_QUERIES: dict[str, tuple[str, str, str]] = {
     ),
     "figures": (
         "Figures",
-        "Every figure (key) in the current articles, the most disputed first; subject "
-        "filters (blank for all). Click a key for its history and chart.",
+        "Every figure (key) in the current articles, the most disputed first: disputed (1) "
+        "when comparable figures from two or more sources give different values, those with "
+        "the most values first; then the figures most sources report. Subject filters (blank "
+        "for all). Click a key for its history and chart.",
         queries.FIGURES_SQL,
     ),
     "figure_history": (
@@ -182,6 +184,10 @@ def metadata(database: str) -> dict[str, Any]:
                 "text": "main text after removing spam and boilerplate",
                 "raw": "the page body as fetched, zlib-compressed (reprocess needs no network)",
                 "suspect": "why this extraction is not trusted for diffing, if it is not",
+                "content_hash": "sha256 of the normalized text (shown shortened; the whole "
+                "value in the tooltip, JSON and CSV)",
+                "fingerprint": "MinHash signature for near-duplicate detection (shown "
+                "shortened)",
             },
         },
         "sources": {

@@ -340,9 +340,14 @@ WHERE c.key = :key
 ORDER BY c.reported_at, c.id
 """.strip()
 
-#: Every figure's key with how many sources and values the current versions report.
+#: Every figure's key with how many sources and values the current versions report, the most
+#: disputed first: ``disputed`` when comparable figures from two or more sources give two or
+#: more values (then some pair of sources disagrees: what ``open_conflicts`` lists), those with
+#: the most values first; then the keys most sources report.
 FIGURES_SQL = """
 SELECT c.key, c.subject, c.metric, c.unit,
+  count(DISTINCT CASE WHEN c.comparable = 1 THEN c.source END) > 1
+    AND count(DISTINCT CASE WHEN c.comparable = 1 THEN c.value END) > 1 AS disputed,
   count(DISTINCT c.source) AS sources,
   count(DISTINCT c.value) AS values_reported,
   count(*) AS reports,
@@ -351,7 +356,8 @@ FROM claims c
 JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id
 WHERE (:subject = '' OR c.subject = :subject COLLATE NOCASE)
 GROUP BY c.key
-ORDER BY sources DESC, values_reported DESC, last_reported_at DESC, c.key
+ORDER BY disputed DESC, disputed * count(DISTINCT CASE WHEN c.comparable = 1 THEN c.value END) DESC,
+  sources DESC, values_reported DESC, last_reported_at DESC, c.key
 """.strip()
 
 #: Each source's health: failing sources first.

@@ -329,3 +329,62 @@ def test_a_png_says_once_when_no_font_draws_its_chinese(
     monkeypatch.setattr(plot, "cjk_font", lambda: "Noto Sans CJK SC")
     assert plot.font_note(key=zh_key, fmt="png") is None
     assert plot._font_family() == ["DejaVu Sans", "Noto Sans CJK SC"]
+
+
+def _figures_store(db_path: Path) -> None:
+    """Four keys, each reported by its own articles (one figure per article)."""
+    store = Store(db_path, clock=Clock())
+    _sources(store, "a", "b", "c")
+    run = store.start_run(trigger="manual", sources=["a", "b", "c"])
+    reports = [  # key, source, value, comparable
+        ("agreed|unicorns|count", "a", 43, True), ("agreed|unicorns|count", "b", 43, True),
+        ("agreed|unicorns|count", "c", 43, True),
+        ("two|process node|nm", "a", 5, True), ("two|process node|nm", "b", 3, True),
+        ("three|foreign talent|count", "a", 1, True), ("three|foreign talent|count", "b", 2, True),
+        ("three|foreign talent|count", "c", 3, True),
+        ("|count|count", "a", 7, False), ("|count|count", "b", 8, False),
+        ("|count|count", "c", 9, False),
+        ("alone|revenue|usd", "a", 1e9, True),
+    ]  # fmt: skip
+    for n, (key, source, value, comparable) in enumerate(reports):
+        url = f"http://127.0.0.1:9/{n}.html"
+        with store.transaction():
+            v = store.save_version(
+                run_id=run, source=source, url=url, fetched_url=url, http_status=200,
+                title=key, author=None, published=None, lang="en", text=f"{value}",
+                content_hash=f"{n:064x}", raw=b"", content_type="text/html",
+                extractor_version="test", relevance=1.0,
+            )  # fmt: skip
+            subject, metric, unit = key.split("|")
+            store.add_claims(version_id=v.version_id, article_id=v.article_id, source=source,
+                             claims=[{**_claim(value, f"{value}"), "key": key,
+                                      "subject": subject or None, "metric": metric,
+                                      "unit": unit, "comparable": comparable}])  # fmt: skip
+    store.close()
+
+
+def test_figures_are_listed_most_disputed_first(db_path: Path) -> None:
+    """Disputed: comparable figures from two or more sources disagree; more values first.
+    Three sources that agree come next; generic figures that differ are not disputed."""
+    _figures_store(db_path)
+    rows = queries.figures(open_readonly(db_path))
+    assert [(r["key"], r["disputed"]) for r in rows] == [
+        ("three|foreign talent|count", 1),
+        ("two|process node|nm", 1),
+        ("|count|count", 0),  # three sources, three values, but no specific key: not comparable
+        ("agreed|unicorns|count", 0),
+        ("alone|revenue|usd", 0),
+    ]
+    [page] = _pages(db_path, f"/{db_path.stem}/figures.json?_shape=array")
+    assert [r["key"] for r in page.json()][:2] == ["three|foreign talent|count",
+                                                   "two|process node|nm"]  # fmt: skip
+
+
+def test_a_stored_version_shows_its_text_not_a_wall_of_hash(db_path: Path) -> None:
+    _figures_store(db_path)
+    whole = f"{0:064x}"
+    html, data = _pages(db_path, f"/{db_path.stem}/article_versions/1",
+                        f"/{db_path.stem}/article_versions/1.json?_shape=array")  # fmt: skip
+    assert f'<span title="{whole}">{whole[:10]}…</span>' in html.text
+    assert f">{whole}<" not in html.text
+    assert data.json()[0]["content_hash"] == whole  # data keeps it whole

@@ -47,6 +47,12 @@ _ID_LINKS = {
     "prior_claim_id": "claims",
 }
 
+#: Identities of a text for the pipeline, not for a reader (a 64-character hash, a 512-character
+#: MinHash): shown shortened, whole in the tooltip, so they do not push the article's text off
+#: the page. JSON and CSV keep them whole.
+_DIGEST_COLUMNS = ("content_hash", "fingerprint")
+_DIGEST_SHOWN = 10
+
 _MENU = (
     ("latest_changes", "Latest changes"),
     ("open_conflicts", "Open conflicts"),
@@ -78,6 +84,8 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         return markupsafe.Markup('<span title="{}">{}</span>').format(
             repr(value), human(value, _field(row, "unit"), lang=_field(row, "lang"))
         )
+    if column in _DIGEST_COLUMNS and isinstance(value, str) and len(value) > _DIGEST_SHOWN + 2:
+        return markupsafe.Markup('<span title="{}">{}…</span>').format(value, value[:_DIGEST_SHOWN])
     target = _ID_LINKS.get(column)
     if target and isinstance(value, int) and target != table:
         return markupsafe.Markup('<a href="{}">{}</a>').format(
