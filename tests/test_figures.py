@@ -153,6 +153,35 @@ def test_english_cardinals_magnitudes_currencies_percentages(text: str, expected
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Revenue fell to EUR50m last year.", [(5e7, "EUR", "exact")]),
+        ("A coffee costs RM23.50 in the mall.", [(23.5, "MYR", "exact")]),
+        ("The grant was $A82,615,680 in total.", [(82615680.0, "AUD", "exact")]),
+        ("The grant was A$12m in total.", [(1.2e7, "AUD", "exact")]),
+        ("Profit was $US55,931,000 last year.", [(55931000.0, "USD", "exact")]),
+        ("The fund raised HK$3.2 billion.", [(3.2e9, "HKD", "exact")]),
+        ("Tickets cost S$12 each.", [(12.0, "SGD", "exact")]),
+        ("Sky paid £4.2bn for the rights.", [(4.2e9, "GBP", "exact")]),
+        ("The studio spent ¥3 billion, or about 20 billion yen.", [(3e9, "JPY", "exact"), (2e10, "JPY", "about")]),
+        ("It sold for 5 million Hong Kong dollars.", [(5e6, "HKD", "exact")]),
+        ("The bill was 300 USD.", [(300.0, "USD", "exact")]),
+        ("Oil fell 3 cents.", [(0.03, "USD", "exact")]),
+        ("China (NZ$27.8b), Australia ($26.2b).", [(2.78e10, "NZD", "exact"), (2.62e10, "NZD", "exact")]),
+        ("The console weighs 8.4 pounds.", [(8.4, "lb", "exact")]),
+        ("鸿海投资10亿美元，约合62亿元人民币。", [(1e9, "USD", "exact"), (6.2e9, "CNY", "about")]),
+        ("公司净亏损13亿英镑。", [(1.3e9, "GBP", "exact")]),
+        ("价值7万元美金的轿车。", [(7e4, "USD", "exact")]),
+        ("融资5亿港元。", [(5e8, "HKD", "exact")]),
+        ("原油期货下跌3美分。", [(0.03, "USD", "exact")]),
+    ],
+)
+def test_currencies_as_symbols_prefixes_codes_and_names(text: str, expected: list) -> None:
+    """ISO 4217 codes through babel's CLDR tables and seeds/currencies.toml."""
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("One-seventh of China's high-tech firms are here.", [(14.2857, "%", "exact")]),
         ("Nearly half of the users come from the delta.", [(50.0, "%", "nearly")]),
         ("About a third of them work on AI.", [(33.3333, "%", "about")]),

@@ -12,4 +12,4 @@ from .model import Claim
 
 __all__ = ["EXTRACTOR_VERSION", "Claim", "claim_key", "extract_claims"]
 
-EXTRACTOR_VERSION = "figures-1"
+EXTRACTOR_VERSION = "figures-2"

@@ -14,6 +14,7 @@ from typing import Final
 
 from seeds.lexicon import Metric, MetricLexicon
 
+from .currency import zh_currency_at
 from .metrics import is_money, unit_allows
 from .model import Mention, SentenceReader
 from .numbers import ZH_MAGNITUDES, parse_arabic, parse_chinese
@@ -33,10 +34,6 @@ _NUMBER: Final = re.compile(
     rf"|(?P<cn>[{_ZH_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
 )
 _UNITS: Final = (
-    ("亿美元", "USD", 1e8), ("万美元", "USD", 1e4), ("美元", "USD", 1.0),
-    ("亿欧元", "EUR", 1e8), ("万欧元", "EUR", 1e4), ("欧元", "EUR", 1.0),
-    ("万亿元", "CNY", 1e12), ("亿元人民币", "CNY", 1e8), ("亿元", "CNY", 1e8),
-    ("万元人民币", "CNY", 1e4), ("万元", "CNY", 1e4), ("元人民币", "CNY", 1.0), ("元", "CNY", 1.0),
     ("平方公里", "km2", 1.0), ("平方千米", "km2", 1.0), ("平方米", "m2", 1.0),
     ("公里每小时", "km/h", 1.0), ("公里/小时", "km/h", 1.0), ("千米", "km", 1.0), ("公里", "km", 1.0),
     ("纳米", "nm", 1.0), ("nm", "nm", 1.0), ("个百分点", "%", 1.0), ("%", "%", 1.0),
@@ -55,7 +52,7 @@ _MEASURE: Final = re.compile(
 _APPROX_BEFORE: Final = re.compile(
     r"(?:(?P<over>超过|超出|逾|突破|多达|高达|过|至少|不少于|不低于|超)"
     r"|(?P<nearly>将近|接近|逼近|近乎|近)"
-    r"|(?P<about>大约|约为|约占|约|大概|差不多|预计|估计)"
+    r"|(?P<about>大约|约为|约占|约合|约|大概|差不多|预计|估计)"
     r"|(?P<under>不到|不足|少于|低于|最高可?(?:达|贷至|至)?|最多|至多|不超过|未满))$"
 )
 _APPROX_AFTER: Final = re.compile(
@@ -100,6 +97,9 @@ _UNIT_RE: Final = re.compile("|".join(re.escape(word) for word, _unit, _scale in
 
 def _unit_at(text: str, pos: int) -> tuple[str, float, int] | None:
     """The unit written at ``pos`` ("亿元" -> CNY x 1e8), its scale and where it ends."""
+    money = zh_currency_at(text, pos)
+    if money is not None:
+        return money
     match = _UNIT_RE.match(text, pos)
     if match is None:
         return None

@@ -16,6 +16,7 @@ from typing import Final
 
 from seeds.lexicon import Metric, MetricLexicon
 
+from .currency import currency_after, currency_before
 from .metrics import DETERMINERS, display_words, is_money, metric_from_words, singular, unit_allows
 from .model import Mention, SentenceReader
 from .numbers import EN_MAGNITUDES, fraction_percent, parse_arabic, parse_en_word, share_percent
@@ -53,9 +54,7 @@ _ATOM: Final = re.compile(
     re.IGNORECASE,
 )
 
-_CURRENCY_BEFORE: Final = re.compile(
-    r"(?:(?P<code>US|HK|S|A|C)?\$|(?P<sym>[€¥£￥])|(?P<word>RMB|CNY|USD|EUR|HKD)\s?)\s*$"
-)
+_GLUED_NUMBER: Final = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,.]\d)")
 _MAGNITUDE: Final = re.compile(
     r"(?:\s?-?\s?(?P<w>trillion|billion|million|thousand|hundred)|(?P<a>bn|tn|mn|k|m|b|B|M|K))"
     r"(?![A-Za-z])",
@@ -64,10 +63,6 @@ _MAGNITUDE: Final = re.compile(
 _PLUS: Final = re.compile(r"\+(?![\dA-Za-z])")
 _PERCENT: Final = re.compile(
     r"\s?(?:%|percent(?:age points?)?|per\s?cent|pct)(?![A-Za-z])", re.IGNORECASE
-)
-_CURRENCY_AFTER: Final = re.compile(
-    r"[\s\-]?(?P<c>yuan|renminbi|RMB|CNY|dollars?|USD|US dollars?|euros?|EUR)(?![A-Za-z])",
-    re.IGNORECASE,
 )
 #: Physical units after a number, longest spellings first.
 _UNIT: Final = re.compile(
@@ -92,13 +87,6 @@ _UNIT_PREFIXES: Final = (
     ("day", "day"), ("week", "week"), ("month", "month"), ("year", "year"), ("sec", "s"),
     ("gigawatt", "GW"), ("megawatt", "MW"), ("ton", "t"),
 )  # fmt: skip
-_CURRENCY_CODES: Final = {
-    "$": "USD", "us": "USD", "hk": "HKD", "s": "SGD", "a": "AUD", "c": "CAD", "€": "EUR",
-    "¥": "CNY", "￥": "CNY", "£": "GBP", "rmb": "CNY", "cny": "CNY", "usd": "USD", "eur": "EUR",
-    "hkd": "HKD", "yuan": "CNY", "renminbi": "CNY", "dollar": "USD", "dollars": "USD",
-    "us dollar": "USD", "us dollars": "USD", "euro": "EUR", "euros": "EUR",
-}  # fmt: skip
-
 #: Approximators read right to left from the number (the longest wins).
 _APPROX_BEFORE: Final = re.compile(
     r"(?:(?P<over>more\s+than|over|above|exceeding|in\s+excess\s+of|upwards\s+of|at\s+least|"
@@ -401,16 +389,6 @@ def _approx_before(text: str, start: int) -> tuple[str, int]:
     return kind, start - (len(window) - match.start())
 
 
-def _currency_before(text: str, start: int) -> tuple[str | None, int]:
-    window = text[max(0, start - 6) : start]
-    match = _CURRENCY_BEFORE.search(window)
-    if match is None:
-        return None, start
-    raw = match.group("code") or match.group("sym") or match.group("word") or "$"
-    code = _CURRENCY_CODES.get(raw.lower(), "USD") if raw != "$" else "USD"
-    return code, start - (len(window) - match.start())
-
-
 def _np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]:
     """The noun phrase starting at ``pos``: its words, and its span (start, end).
 
@@ -685,6 +663,9 @@ _HALF_PERIOD: Final = re.compile(
 class _Reader(SentenceReader):
     """Reads the figures of one sentence; holds the sentence so helpers stay small."""
 
+    #: The dollar a sentence named with its country (NZ$, A$), which its bare "$" then means.
+    dollar: str | None = None
+
     def _find_terms(self) -> list[tuple[int, int, Metric]]:
         return self.lexicon.find_en(self.text)
 
@@ -694,14 +675,20 @@ class _Reader(SentenceReader):
             if start < skip_to:
                 continue
             match = _ATOM.match(self.text, start)
-            if match is None:
-                continue
-            mention = self._atom(match)
+            mention = self._atom(match) if match is not None else self._glued_money(start)
             if mention is not None:
                 self.out.append(mention)
                 skip_to = mention.end
         self._pair_ranges()
         return self.out
+
+    def _glued_money(self, start: int) -> Mention | None:
+        """A number glued to a currency prefix ("EUR50m", "RM23.50", "$US55m"); the scan skips
+        digits after letters, which are otherwise codes ("A100")."""
+        if not self.text[start - 1 : start].isalpha() or currency_before(self.text, start)[0] is None:
+            return None
+        match = _GLUED_NUMBER.match(self.text, start)
+        return self._number(start, match.end(), match.group()) if match is not None else None
 
     def _atom(self, match: re.Match[str]) -> Mention | None:
         if match.group("frac"):
@@ -854,7 +841,11 @@ class _Reader(SentenceReader):
         if spelled is None and _AGE.match(text, end):
             return None
         value = parse_arabic(raw) if spelled is None else spelled
-        currency, left = _currency_before(text, start)
+        currency, written, left = currency_before(text, start)
+        if written == "$" and self.dollar is not None:
+            currency = self.dollar  # "NZ$27.8b ..., Australia ($26.2b)": the dollar named first
+        elif "$" in written and written != "$":
+            self.dollar = currency
         cursor, over = end, False
         plus = _PLUS.match(text, cursor)
         if plus:
@@ -878,9 +869,10 @@ class _Reader(SentenceReader):
             if plus:
                 over, cursor = True, plus.end()
         elif currency is None:
-            cur = _CURRENCY_AFTER.match(text, cursor)
-            if cur:
-                currency, cursor = _CURRENCY_CODES.get(cur.group("c").lower(), "USD"), cur.end()
+            named = currency_after(text, cursor)  # "5 Hong Kong dollars", "50 EUR", "3 cents"
+            if named is not None:
+                currency, scale, cursor = named
+                magnitude *= scale
         if currency is not None and unit == "count":
             unit = currency
         elif unit == "count":
