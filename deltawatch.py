@@ -605,7 +605,8 @@ def _demo_store_ok(ctx: Context, *, keep: bool, force: bool) -> None:
 
 @cli.command("extract")
 @click.argument("inputs", nargs=-1, required=True)
-@output_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON instead of a table: an object for one input, an array for several.")  # fmt: skip
 def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
     """Main text and figures of pages (HTML files, plain-text files, URLs); stores nothing.
 
