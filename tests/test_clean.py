@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.clean import clean_text, normalize_for_hash
-from tests.conftest import SHARED_SEEDS
+from tests.conftest import SHARED_SEEDS, SHARED_SEEDS_SKIP
 
 SPAM = ["上海龙凤419", "爱上海同城419", "上海贵族宝贝sh1314", "夜上海419论坛", "上海龙凤千花1314",
         "爱上海419论坛", "上海龙凤419会所", "上海私人品茶"]  # fmt: skip
@@ -63,7 +63,7 @@ def test_hash_ignores_whitespace_and_bylines() -> None:
     assert normalize_for_hash(a) != normalize_for_hash(a.replace("43", "44"))
 
 
-@pytest.mark.skipif(not SHARED_SEEDS.exists(), reason="shared seed samples not present")
+@pytest.mark.skipif(not SHARED_SEEDS.exists(), reason=SHARED_SEEDS_SKIP)
 def test_seed_samples_lose_every_spam_token_and_keep_the_story() -> None:
     for path in sorted(SHARED_SEEDS.glob("*.txt")):
         text, _ = clean_text(path.read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from deltawatch import cli
 from storage.store import Store
 from tests import sites
-from tests.conftest import ROOT, SHARED_SEEDS
+from tests.conftest import ROOT, SHARED_SEEDS, SHARED_SEEDS_SKIP
 
 COMMANDS = sorted(cli.commands)
 
@@ -60,7 +60,7 @@ def test_extract_refuses_non_http_urls(tmp_path: Path) -> None:
     assert "only http and https" in json.loads(result.stdout)["error"]
 
 
-@pytest.mark.skipif(not SHARED_SEEDS.exists(), reason="shared seed samples not present")
+@pytest.mark.skipif(not SHARED_SEEDS.exists(), reason=SHARED_SEEDS_SKIP)
 def test_extract_seed_sample_drops_spam_and_keeps_the_story() -> None:
     path = SHARED_SEEDS / "002_f06526a6ad0db0b6.txt"
     result = CliRunner().invoke(cli, ["extract", str(path), "--json"])

@@ -147,7 +147,8 @@ def test_no_trap_becomes_a_figure() -> None:
 def sample(prefix: str) -> list[Claim]:
     paths = sorted(SHARED_SEEDS.glob(f"{prefix}_*.txt"))
     if not paths:
-        pytest.skip("../shared/seeds is not here")
+        pytest.skip("an extra: the five original samples (../shared/seeds) are not in this "
+                    "checkout; tests/test_seed_traits.py tests their traits on fixtures")
     return extract_claims(paths[0].read_text(encoding="utf-8"), lang="en")
 
 

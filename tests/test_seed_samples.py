@@ -15,14 +15,10 @@ import pytest
 from pipelines.ingest import Ingestor
 from pipelines.model import Page
 from storage.store import Store
-from tests.conftest import SHARED_SEEDS
+from tests.conftest import SHARED_SEEDS, SHARED_SEEDS_SKIP
 
 SAMPLES = sorted(SHARED_SEEDS.glob("*.txt")) if SHARED_SEEDS.exists() else []
-pytestmark = pytest.mark.skipif(
-    len(SAMPLES) != 5,
-    reason="an extra: the five original samples live outside the repository (../shared/seeds), "
-    "not in this checkout; tests/test_seed_traits.py covers their traits on fixtures",
-)
+pytestmark = pytest.mark.skipif(len(SAMPLES) != 5, reason=SHARED_SEEDS_SKIP)
 
 
 @pytest.fixture
