@@ -420,10 +420,31 @@ def test_chinese_metrics_map_to_english_names() -> None:
         "The two cities can share infrastructure.",
         "Officials met at 10:00 on March 5.",
         "The Shanghai 2035 master plan was published in 2018.",
+        "From Firefox 85 it is possible to disable the feature.",
+        "The alarm went off as Apollo 11 approached the moon.",
+        "Pages validate as either HTML 5 or XHTML 4.01 Transitional.",
+        "The changes in QGIS 2.8 fall into several categories.",
+        "The release of PHP 8 brought a JIT.",
+        "S&P 500 futures were flat while the Nikkei 225 index and TA-125 slipped.",
+        "This was talked about in an earlier FFF (FFF-258) post.",
+        "- 25/50 Change at the top for Alibaba.",
+        "Measure your 99th percentile response time.",
     ],
 )
 def test_never_figures(text: str) -> None:
     assert extract_claims(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shanghai Hosts 43 Unicorn Startups", [(43.0, "count", "exact")]),  # a title: no names
+        ("The city spent RMB 20 billion on chips.", [(2e10, "CNY", "exact")]),
+        ("Shares of Alibaba rose 5% on Monday.", [(5.0, "%", "exact")]),
+    ],
+)
+def test_a_capital_before_a_number_is_not_always_a_name(text: str, expected: list) -> None:
+    assert figures(text, "en") == expected
 
 
 def test_rate_denominator_is_part_of_the_metric_not_a_figure() -> None:

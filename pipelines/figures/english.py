@@ -328,7 +328,7 @@ _DECLINE_VERB: Final = re.compile(
     re.IGNORECASE,
 )
 _ORDINAL_NOT_RANK: Final = re.compile(
-    r"[\s\-]*(?:century|centuries|anniversary|edition|session|minute|floor|birthday|"
+    r"[\s\-]*(?:percentile|century|centuries|anniversary|edition|session|minute|floor|birthday|"
     r"five-year|plenary|congress|round|time|generation|batch|phase|stage|quarter|half|day|"
     r"week|month|year)\b",
     re.IGNORECASE,

@@ -10,7 +10,11 @@ them as spans (rather than special cases in the finders) lets one list serve bot
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 from typing import Final
+
+from .currency import currency_before
 
 __all__ = ["protected_spans"]
 
@@ -19,13 +23,14 @@ _MONTHS: Final = (
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 
-#: Nouns whose number names one of them rather than counting them (seeds/units.toml's
-#: neighbours would be the place if this list grows).
-_NUMBERED_NOUNS: Final = (
-    r"version|v|revision|rev|bug|figure|fig\.|table|item|section|sec\.|row|page|pp?\.|"
-    r"chapter|ch\.|episode|ep\.|season|part|step|amendment|article|clause|route|flight|"
-    r"model|issue|vol\.|volume|resolution|platform|seat|track|level|phase|stage|grade|class|"
-    r"category|type|size|mark|series|generation|gen|edition|session|round"
+_NAMES: Final = Path(__file__).resolve().parents[2] / "seeds" / "names.toml"
+with _NAMES.open("rb") as _handle:
+    _NAME_DATA: Final = tomllib.load(_handle)
+#: Nouns whose number names one of them rather than counting them (seeds/names.toml).
+_NUMBERED_NOUNS: Final = "|".join(re.escape(noun) for noun in _NAME_DATA["numbered_nouns"])
+#: Index names whose number is part of the name, wherever they stand (seeds/names.toml).
+_INDICES: Final = "|".join(
+    re.escape(name).replace(r"\ ", r"\s").replace(r"\-", r"[\s\-]") for name in _NAME_DATA["indices"]
 )
 
 _MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -82,6 +87,12 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     ((".0",), r"(?<=[A-Za-z]\s)\d{1,2}\.0\b"),
     (("top", "Top", "TOP"), r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b"),
     (("No.",), r"\bNo\.\s?\d+\b"),
+    # Index names: S&P 500, Nikkei 225, TA-125 (seeds/names.toml); codes of a capitalized name
+    # and a hyphen: FFF-258, F-35
+    (None, rf"\b(?:{_INDICES})\b"),
+    (("-",), r"\b[A-Z][A-Za-z]*-\d+(?:\.\d+)?\b(?![.,]\d|\s?%)"),
+    # Slide and gallery counters opening an item: "- 25/50 Change at the top"
+    (("/",), r"^\s*(?:[-*•]\s*)?\d{1,3}/\d{1,3}(?=\s+[A-Z])"),
     # Identifiers: a number after the noun it numbers (version 8, Bug 1553982, Table 6-1,
     # Section 427 Row 21, the 22nd amendment), after "#", and note markers ([20], "seconds.23")
     (None, rf"(?i:\b(?:{_NUMBERED_NOUNS})\s?#?\s?)\d[\w.:\-]*"),
@@ -163,6 +174,31 @@ _LIST_MARKER: Final = re.compile(
 _SPEECH_WORDS: Final = re.compile(r"\s\w+\s\w+\s\w+\s\w+\s")
 
 
+#: A capitalized name right before a number inside a sentence is one name with it: "From
+#: Firefox 85 it is", "as Apollo 11 approached", "HTML 5 or XHTML 4.01", "Proposition 8".
+_NAME_NUMBER: Final = re.compile(
+    r"(?<=[\w,’'] )(?:[A-Z][\w&]*|[a-z]+[A-Z]\w*) (?P<n>\d+(?:\.\d+)*)"
+    r"(?![\w%]|[.,]\d|\s?(?:percent|per\s?cent)\b)"
+)
+_LONG_WORD: Final = re.compile(r"\b[A-Za-z][a-z]{3,}\b")
+
+
+def _is_title_case(sentence: str) -> bool:
+    """A headline in title case ("Shanghai Hosts 43 Unicorns"): capitals tell no names there."""
+    words = _LONG_WORD.findall(sentence)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) * 2 > len(words)
+
+
+def _name_numbers(sentence: str) -> list[tuple[int, int]]:
+    if _is_title_case(sentence):
+        return []
+    return [
+        match.span()
+        for match in _NAME_NUMBER.finditer(sentence)
+        if currency_before(sentence, match.start("n"))[0] is None  # "RMB 20", "EUR 50"
+    ]
+
+
 def protected_spans(sentence: str) -> list[tuple[int, int]]:
     """Spans of ``sentence`` whose numbers are not figures, left to right."""
     spans: list[tuple[int, int]] = []
@@ -178,5 +214,6 @@ def protected_spans(sentence: str) -> list[tuple[int, int]]:
             if text[:1] in "\"“'" and _SPEECH_WORDS.search(text):
                 continue  # a quotation of speech, not a name
             spans.append(match.span())
+    spans += _name_numbers(sentence)
     spans.sort()
     return spans
