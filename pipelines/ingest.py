@@ -118,14 +118,20 @@ class Analysis:
     article: Article | ExtractionError
     #: None: figures not extracted yet (a Redis worker ships the extraction only).
     claims: tuple[dict[str, Any], ...] | None = None
+    #: The text's hash and MinHash (:func:`text_identity`), or None: made by the writer.
+    identity: tuple[str, Fingerprint] | None = None
 
 
 def analyze(page: Page) -> Analysis:
-    """Extract the page and its figures; pure (no store), picklable in and out."""
+    """Extract the page, its figures and its text identity; pure (no store), picklable.
+
+    The MinHash is made here too: it costs about as much as the figures, and the
+    process that runs the reactor and writes the store has enough to do.
+    """
     article = prepare(page)
     if isinstance(article, ExtractionError):
         return Analysis(article)
-    return Analysis(article, tuple(figures_of(article)))
+    return Analysis(article, tuple(figures_of(article)), text_identity(article.text))
 
 
 def figures_of(article: Article) -> list[dict[str, Any]]:
@@ -228,7 +234,10 @@ class Ingestor:
             )
             return Outcome("error", page.fetched_url, reason=exc.reason)
         claims = list(analysis.claims) if analysis and analysis.claims is not None else None
-        return self.ingest_article(page, article, body_hash=body_hash, claims=claims)
+        identity = analysis.identity if analysis is not None else None
+        return self.ingest_article(
+            page, article, body_hash=body_hash, claims=claims, identity=identity
+        )
 
     def settle_unchanged(self, page: Page) -> Outcome | None:
         """A 304, or a body identical to the last one seen: recorded, and no extraction needed.
@@ -296,6 +305,7 @@ class Ingestor:
         *,
         body_hash: str | None = None,
         claims: list[dict[str, Any]] | None = None,
+        identity: tuple[str, Fingerprint] | None = None,
     ) -> Outcome:
         relevance = score_relevance(article.text, article.title)
         if page.topic and not relevance.relevant:
@@ -309,7 +319,7 @@ class Ingestor:
                 relevance=relevance.score,
             )
             return Outcome("skipped", article.url, article_id, reason=relevance.reason)
-        content_hash, fp = text_identity(article.text)
+        content_hash, fp = identity or text_identity(article.text)
         with self.store.transaction():
             previous = self.store.current_version_of(article.url)
             suspect = self._suspect(article, previous)
