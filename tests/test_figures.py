@@ -611,3 +611,8 @@ def test_lexicons_load_and_refuse_bad_files(tmp_path: Path) -> None:
     bad.write_text('[[metric]]\nname = "x"\nen = "not a list"\n', encoding="utf-8")
     with pytest.raises(LexiconError, match="list"):
         load_metrics(bad)
+
+
+def test_prose_words_pint_reads_as_units_are_not_units() -> None:
+    """ "the total for 2025 has been revised": "has" is a verb, not hectares."""
+    assert extract_claims("The venture total for 2025 has been revised after late deals.") == []
