@@ -182,6 +182,33 @@ def test_currencies_as_symbols_prefixes_codes_and_names(text: str, expected: lis
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("In the 4½ years since its founding it grew.", [(4.5, "year", "exact")]),
+        ("The blade is 1/16 inch thick.", [(0.0625, "in", "exact")]),
+        ("The gap is 1⁄32 of the width.", [(3.125, "%", "exact")]),
+        ("It is open 24/7 now.", []),
+        ("The mass is 1.99×10−30 kg.", [(1.99e-30, "kg", "exact")]),
+        ("Light travels 3 × 10^8 metres a second.", [(3e8, "m", "exact")]),
+        ("The room is 3 x 10 metres.", [(3.0, "x", "exact"), (10.0, "m", "exact")]),  # not 3e10
+        ("The layer is ~1.2mm thick.", [(1.2, "mm", "about")]),
+        ("They sell to four or five buyers.", [(4.0, "count", "range"), (5.0, "count", "range")]),
+        ("He walked round the block two or three times.", [(2.0, "count", "range"), (3.0, "count", "range")]),
+        ("It is about 10 times faster.", [(10.0, "x", "about")]),
+        ("It will rise to 5.01–5.51 million.", [(5.01e6, "count", "range"), (5.51e6, "count", "range")]),
+        ("An argument between two women turned violent.", [(2.0, "count", "exact")]),
+        ("It took four months and one minute.", [(4.0, "month", "exact"), (1.0, "min", "exact")]),
+        ("I fixed it 2 years ago.", []),
+        ("My other two interests are absent.", []),
+        ("Whales stranded on Ninety Mile Beach.", []),
+        ("They met at twelve o'clock, or three or four a.m.", []),
+    ],
+)
+def test_english_number_forms(text: str, expected: list) -> None:
+    assert figures(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("One-seventh of China's high-tech firms are here.", [(14.2857, "%", "exact")]),
         ("Nearly half of the users come from the delta.", [(50.0, "%", "nearly")]),
         ("About a third of them work on AI.", [(33.3333, "%", "about")]),

@@ -8,6 +8,7 @@ numerals; warnings are errors in our tests and noise in a crawler's log.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from functools import lru_cache
 from typing import Final
@@ -16,12 +17,15 @@ import cn2an
 
 __all__ = [
     "EN_MAGNITUDES",
+    "VULGAR",
     "ZH_MAGNITUDES",
     "fraction_percent",
     "parse_arabic",
     "parse_chinese",
     "parse_en_word",
+    "scientific_exponent",
     "share_percent",
+    "vulgar_value",
 ]
 
 EN_MAGNITUDES: Final[dict[str, float]] = {
@@ -105,6 +109,30 @@ _ZH_NUMERAL: Final = re.compile(
     r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
 )
 _ZH_DIGIT: Final = re.compile(r"[零〇一二两三四五六七八九十]")
+
+
+#: Unicode vulgar fractions (½, ¼, ¾, ⅓ ...): their value is in the Unicode database.
+VULGAR: Final = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
+_SUPERSCRIPTS: Final = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+#: "×10−30", "x 10^8", "×10⁸": a power of ten after a mantissa (a sign, ^ or superscript is
+#: required after a plain "10", so that "3 x 10 m" stays a size).
+_EXPONENT: Final = re.compile(
+    r"\s?[×x*]\s?10(?:\^|\*\*|(?=[-−–⁻⁰¹²³⁴⁵⁶⁷⁸⁹]))\s?(?P<e>[-−–]?\d{1,3}|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])"
+)
+
+
+def vulgar_value(char: str) -> float:
+    """``"½"`` -> 0.5: the numeric value Unicode gives the character."""
+    return unicodedata.numeric(char)
+
+
+def scientific_exponent(text: str, pos: int) -> tuple[int, int] | None:
+    """The power of ten written at ``text[pos:]`` and where it ends, or None."""
+    match = _EXPONENT.match(text, pos)
+    if match is None:
+        return None
+    digits = match.group("e").translate(_SUPERSCRIPTS).replace("−", "-").replace("–", "-")
+    return int(digits), match.end()
 
 
 def parse_arabic(text: str) -> float:

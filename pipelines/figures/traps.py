@@ -16,7 +16,7 @@ from typing import Final
 
 from .currency import currency_before
 
-__all__ = ["protected_spans"]
+__all__ = ["is_title_case", "protected_spans"]
 
 _MONTHS: Final = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -33,6 +33,7 @@ _INDICES: Final = "|".join(
     re.escape(name).replace(r"\ ", r"\s").replace(r"\-", r"[\s\-]") for name in _NAME_DATA["indices"]
 )
 
+_CLOCK: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                        "Dec")  # fmt: skip
 
@@ -49,6 +50,11 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (
         ("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
         r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
+    ),
+    # Clock times in words: "twelve o'clock", "three or four a.m."
+    (
+        ("o'clock", "o’clock", "a.m.", "p.m."),
+        rf"(?i:\b(?:(?:{_CLOCK})\s+(?:or|to)\s+)?(?:{_CLOCK}|\d{{1,2}})\s?(?:o['’]clock|[ap]\.m\.))",
     ),
     # Years cut to two digits: in ’91, the ’80s
     (("’", "'"), r"(?<![\w’'])[’']\d{2}s?\b"),
@@ -181,16 +187,18 @@ _NAME_NUMBER: Final = re.compile(
     r"(?![\w%]|[.,]\d|\s?(?:percent|per\s?cent)\b)"
 )
 _LONG_WORD: Final = re.compile(r"\b[A-Za-z][a-z]{3,}\b")
+#: Words title case leaves in lower case.
+_TITLE_SMALL: Final = frozenset({"with", "from", "into", "onto", "over", "than", "amid", "after"})
 
 
-def _is_title_case(sentence: str) -> bool:
+def is_title_case(sentence: str) -> bool:
     """A headline in title case ("Shanghai Hosts 43 Unicorns"): capitals tell no names there."""
-    words = _LONG_WORD.findall(sentence)
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) * 2 > len(words)
+    words = [w for w in _LONG_WORD.findall(sentence) if w not in _TITLE_SMALL]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def _name_numbers(sentence: str) -> list[tuple[int, int]]:
-    if _is_title_case(sentence):
+    if is_title_case(sentence):
         return []
     return [
         match.span()
