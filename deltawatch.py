@@ -368,17 +368,20 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
               help="Sources file (default: the bundled seeds/sources.toml).")
 @click.option("--max-parallel", default=2, show_default=True,
-              help="Crawls running at once (each in its own process).")
+              help="Crawl processes, each crawling a batch of due sources at a time.")
+@click.option("--batch-size", default=50, show_default=True,
+              help="Sources per batch at most.")
 @redis_option("Queue each due source's run for `deltawatch worker`s instead of crawling here.")
 @pass_ctx
-def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int,
+def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int, batch_size: int,
                  redis_url: str | None) -> None:  # fmt: skip
     """Foreground scheduler: each source at its interval, plus rechecks, until stopped.
 
-    The schedule is kept in the store, so a restart resumes it instead of running
-    every source at once. SIGTERM or Ctrl-C stop it cleanly; logs go to stderr as
-    greppable key=value lines (each run's end with its counts). See README "Running
-    unattended" for systemd and cron.
+    Due sources (a new one at once) are crawled oldest-due first, in batches, by
+    long-lived crawl processes. The schedule is kept in the store, so a restart
+    resumes it. SIGTERM or Ctrl-C stop it within 10 s (crawls in flight are recorded
+    as interrupted); logs go to stderr as greppable key=value lines (each source's
+    run_end with its counts, schedule_lag every 30 s). See README "Running unattended".
 
     Example: deltawatch --db /var/lib/deltawatch/store.db schedule --sources my-sources.toml
     """
@@ -393,7 +396,8 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int,
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
     )  # fmt: skip
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    Daemon(config, ctx.db, max_parallel=max_parallel, redis_url=redis_url).run_forever()
+    Daemon(config, ctx.db, max_parallel=max_parallel, batch_size=batch_size,
+           redis_url=redis_url).run_forever()
 
 
 def _log_to_stderr() -> None:

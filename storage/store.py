@@ -688,6 +688,19 @@ class Store:
         )
         return rows[0] if rows else None
 
+    def due_sources(self, *, now: str) -> list[tuple[str, str | None]]:
+        """Enabled sources whose next run is due, oldest-due first; never run (no next run
+        yet) comes first: a new source is due from the moment it is configured."""
+        return [
+            (r[0], r[1])
+            for r in self.db.execute(
+                "SELECT name, next_run_at FROM sources WHERE enabled"
+                " AND (next_run_at IS NULL OR next_run_at <= ?)"
+                " ORDER BY next_run_at IS NOT NULL, next_run_at, name",
+                [now],
+            )
+        ]
+
     def set_next_runs(self, next_runs: Mapping[str, str | None]) -> None:
         """The scheduler's next run time of each source, for ``deltawatch sources``."""
         with self.transaction():

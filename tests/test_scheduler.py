@@ -1,4 +1,4 @@
-"""The scheduler for real: APScheduler, child-process crawls, a local site, second-scale intervals."""
+"""The scheduler for real: due sources in batches to crawl processes, a local site, second-scale intervals."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import Daemon, backoff_delay, build_trigger
+from scheduler import Daemon, backoff_delay, build_trigger, next_run
 from seeds.config import load_sources
 from seeds.demo_site import SiteServer
+from storage.store import Store
 from tests import sites
 from tests.conftest import ROOT
 
@@ -48,6 +49,11 @@ def test_triggers_and_backoff() -> None:
     assert backoff_delay("1h", 3) == timedelta(hours=2)
     assert backoff_delay("1h", 4) == timedelta(hours=4)
     assert backoff_delay("1h", 30) == timedelta(days=1)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    # Later runs: the interval plus up to a tenth of it (at most 5 min) of jitter.
+    assert at + timedelta(minutes=30) <= next_run("30m", after=at) <= at + timedelta(minutes=33)
+    assert next_run("0 */2 * * *", after=at) == at + timedelta(hours=2)
+    assert next_run("1h", after=at, failures=3) == at + timedelta(hours=2)  # backing off
 
 
 def test_runs_happen_at_the_interval_and_stop_cleanly(small_site: Path, db_path: Path) -> None:
@@ -85,55 +91,46 @@ def test_runs_happen_at_the_interval_and_stop_cleanly(small_site: Path, db_path:
     assert any("status=ok" in ln and "pages=1" in ln and "errors=0" in ln for ln in ends), ends
     assert all("status=" in ln or "run=none" in ln for ln in ends)  # none: stopped starting up
     assert not any(ch in "".join(ends) for ch in "─└┘│"), ends
-    statuses = rows(db_path, "SELECT status FROM runs WHERE sources = '[\"alpha\"]'")
+    statuses = rows(db_path, "SELECT status FROM runs WHERE sources LIKE '%alpha%'")
     assert ("ok",) in statuses, err
-    assert rows(db_path, "SELECT count(*) FROM runs WHERE sources = '[\"beta\"]'") == [(0,)]
+    # beta had never run: due at once, then not again for an hour.
+    assert rows(db_path, "SELECT count(*) FROM runs WHERE sources LIKE '%beta%'") == [(1,)], err
     assert rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
     [(next_beta,)] = rows(db_path, "SELECT next_run_at FROM sources WHERE name = 'beta'")
     assert next_beta is not None
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
 
 
-def idle_job(*_: str) -> int:
-    """A job the persistent job store can record by reference (a lambda cannot be)."""
-    return 0
-
-
-def test_a_restart_keeps_the_schedule(small_site: Path, db_path: Path) -> None:
+def test_new_sources_are_due_at_once_and_a_restart_keeps_the_schedule(
+    small_site: Path, db_path: Path
+) -> None:
     config = load_sources(small_site)
-    first = Daemon(config, db_path, job=idle_job)
-    first.start()
-    planned = {j.id: j.next_run_time for j in first.scheduler.get_jobs()}
-    first.scheduler.shutdown(wait=False)
-    time.sleep(1)
-    second = Daemon(config, db_path, job=idle_job)
-    second.start()
-    again = {j.id: j.next_run_time for j in second.scheduler.get_jobs()}
-    second.scheduler.shutdown(wait=False)
-    # beta (hourly) keeps its planned time rather than being rescheduled from now.
-    assert again["beta"] == planned["beta"]
-    assert set(again) == {"alpha", "beta"}
+    daemon = Daemon(config, db_path)
+    with Store(db_path) as store:
+        store.sync_sources(s.as_row() for s in config.sources)
+    now = datetime.now(UTC)
+    assert [n for n, _ in daemon._due(now)] == ["alpha", "beta"]  # never run: due now
+    later = (now + timedelta(hours=1)).replace(microsecond=0)
+    with Store(db_path) as store:
+        store.set_next_runs({"alpha": (now - timedelta(minutes=5)).isoformat(),
+                             "beta": later.isoformat()})  # fmt: skip
+    again = Daemon(config, db_path)  # a restart: the next runs are the store's
+    with Store(db_path) as store:
+        store.sync_sources(s.as_row() for s in config.sources)
+    assert [n for n, _ in again._due(now)] == ["alpha"]
+    [(next_beta,)] = rows(db_path, "SELECT next_run_at FROM sources WHERE name = 'beta'")
+    assert datetime.fromisoformat(next_beta) == later
 
 
-def test_a_failing_source_backs_off(tmp_path: Path, db_path: Path, site_server: SiteServer) -> None:
-    from scheduler import run_source
-    from storage.store import Store
-
-    path = tmp_path / "sources.toml"
-    path.write_text(sites.sources_toml([
-        {"name": "down", "kind": "page", "url": f"{site_server.base_url}/missing.html"}
-    ]))  # fmt: skip
-    for _ in range(3):
-        assert run_source("down", str(path), str(db_path)) == 1
-    assert rows(db_path, "SELECT consecutive_failures FROM sources") == [(3,)]
-    # The fourth run is skipped: it backs off instead of hammering the host.
-    assert run_source("down", str(path), str(db_path)) == 0
-    assert rows(db_path, "SELECT count(*) FROM runs") == [(3,)]
-    store = Store(db_path)
-    store.db.execute("UPDATE sources SET last_run_at = ?",
-                     [(datetime.now(UTC) - timedelta(hours=3)).isoformat()])  # fmt: skip
-    store.close()
-    assert run_source("down", str(path), str(db_path)) == 1  # backoff over: tried again
+def test_due_sources_oldest_first(fresh_store: Store) -> None:
+    rows_ = [{"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"], "interval": "1h"}
+             for n in ("a", "b", "c", "d")]  # fmt: skip
+    fresh_store.sync_sources(rows_)
+    fresh_store.set_next_runs({"a": "2026-01-01T10:00:00+00:00", "b": "2026-01-01T09:00:00+00:00",
+                               "c": "2026-01-02T00:00:00+00:00"})  # fmt: skip
+    due = fresh_store.due_sources(now="2026-01-01T12:00:00+00:00")
+    assert due == [("d", None), ("b", "2026-01-01T09:00:00+00:00"),
+                   ("a", "2026-01-01T10:00:00+00:00")]  # fmt: skip
 
 
 def test_a_concurrent_manual_crawl_waits_or_says_who_holds_the_source(
