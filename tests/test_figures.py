@@ -357,6 +357,26 @@ def test_chinese_numerals_magnitudes_measure_words(text: str, expected: list) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("以平均客单价250~350估算。", [(250.0, "count", "range"), (350.0, "count", "range")]),
+        ("GMV是37.5~52.5亿。", [(3.75e9, "count", "range"), (5.25e9, "count", "range")]),
+        ("成本在13~20%之间。", [(13.0, "%", "range"), (20.0, "%", "range")]),
+        ("在4000点-5000点这波行情中。", [(4000.0, "point", "range"), (5000.0, "point", "range")]),
+        ("一般3~4个工作日到账。", [(3.0, "day", "range"), (4.0, "day", "range")]),
+        ("五六成资金来自民间。", [(50.0, "%", "range"), (60.0, "%", "range")]),
+        ("一个六七万元的小车。", [(6e4, "CNY", "range"), (7e4, "CNY", "range")]),
+        ("已有一万二三千人。", [(1.2e4, "count", "range"), (1.3e4, "count", "range")]),
+        ("减少了十几个点的仓位。", [(10.0, "%", "over")]),
+        ("杠杆为1:4～1:5之间。", []),
+        ("5月14~15日召开评审会。", []),
+    ],
+)
+def test_chinese_ranges(text: str, expected: list) -> None:
+    assert figures(text, "zh") == expected
+
+
+@pytest.mark.parametrize(
     ("text", "approx"),
     [
         ("企业超过300家", "over"),

@@ -23,11 +23,22 @@ from .units import physical_unit
 __all__ = ["find_chinese"]
 
 _ZH_DIGITS: Final = "零〇一二两三四五六七八九十百千万亿"
+#: 成 as tenths ("三成"), not the start of a word (成为, 成立, 成本 ...).
+_TENTH: Final = "成(?!为|立|果|本|功|熟|员|绩|效|交|长|都|就)"
+#: Between the two ends of a range: 250~350, 7.5%~8%, 4000点-5000点, 110%至113%.
+_RANGE_GAP: Final = re.compile(r"\s?(?:[~～\-–—]|至|到)\s?")
+#: Two bare numbers make a range only with a sign that is never a hyphen in codes and scores.
+_BARE_RANGE_GAP: Final = re.compile(r"\s?(?:[~～]|至|到)\s?")
+#: Ratio marks: the numbers of 1:4～1:5 are not a range.
+_RATIO: Final = frozenset(":：∶/")
 _NUMBER: Final = re.compile(
     r"(?P<frac>(?P<den>[一二三四五六七八九十百千万]+|\d+)分之(?P<num>[一二三四五六七八九十]+(?:点[一二三四五六七八九零]+)?|\d+(?:\.\d+)?))"
     r"|(?P<half>超过一半|一半以上|过半|一半|大半)"
     r"|(?P<double>翻了?(?P<times>一|两|二|三)?番)"
-    r"|(?P<tenth>(?P<tnum>[一二两三四五六七八九]|\d)成(?!为|立|果|本|功|熟|员|绩|效|交|长|都|就))"
+    # two neighbouring numerals are a range: 五六成, 两三千元, 二三十, 一万二三千人
+    r"|(?P<pair>(?P<phead>(?:[一二两三四五六七八九]?[十百千万亿])+)?(?P<pa>[一二两三四五六七八])"
+    r"(?P<pb>[二三四五六七八九])(?P<ptail>[十百千万亿]{0,2})(?![零〇一二两三四五六七八九]))"
+    rf"|(?P<tenth>(?P<tnum>[一二两三四五六七八九]|\d){_TENTH})"
     r"|(?P<rank>(?P<rverb>位列|位居|排名|排在|名列|居于?|列|排)(?:全国|全球|世界|全市|全省|国内|亚洲|同类[\u4e00-\u9fff]{0,6}中)?第(?P<rnum>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名)?)"
     r"|(?P<rank2>第(?P<r2num>\d{1,3}|[一二三四五六七八九十]{1,3})(?:位|名|(?=[大高多低强]位?)))"
     r"|(?P<arabic>(?<![\d.A-Za-z])\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?"
@@ -56,7 +67,7 @@ _APPROX_BEFORE: Final = re.compile(
     r"|(?P<under>不到|不足|少于|低于|最高可?(?:达|贷至|至)?|最多|至多|不超过|未满))$"
 )
 _APPROX_AFTER: Final = re.compile(
-    r"(?P<over>以上|多|余)|(?P<about>左右|上下|前后)|(?P<under>以内|以下|之内|内(?![\u4e00-\u9fff]{0,1}[外部容]))"
+    r"(?P<over>以上|多|余|几)|(?P<about>左右|上下|前后)|(?P<under>以内|以下|之内|内(?![\u4e00-\u9fff]{0,1}[外部容]))"
 )
 _CLAUSE_BREAK: Final = re.compile(r"[，,；;：:。！？、（）()“”\"]")
 _NOUN_RUN: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}")
@@ -121,11 +132,92 @@ class _Reader(SentenceReader):
         return self.lexicon.find_zh(self.text)
 
     def run(self) -> list[Mention]:
+        previous: tuple[re.Match[str], Mention | None] | None = None
         for match in _NUMBER.finditer(self.text):
+            if match.group("pair"):
+                self.out += self._pair(match)
+                previous = None
+                continue
             mention = self._match(match)
+            if previous is not None:
+                first = self._range(*previous, match, mention)
+                if first is not None:
+                    self.out.append(first)
+                    if mention is None:
+                        mention = self._bare(match, "range")
             if mention is not None:
                 self.out.append(mention)
+            previous = (match, mention) if match.group("arabic") else None
         return self.out
+
+    def _range(
+        self,
+        first_match: re.Match[str],
+        first: Mention | None,
+        match: re.Match[str],
+        second: Mention | None,
+    ) -> Mention | None:
+        """Two numbers joined by ~, -, 至 or 到 are the ends of a range; the first takes the
+        second's unit and magnitude ("37.5~52.5亿", "13~20%"). Returns the first end if it was
+        not a figure on its own; both ends become ``range``."""
+        text = self.text
+        end = first.end if first is not None else first_match.end()
+        if not match.group("arabic") or (
+            text[first_match.start() - 1 : first_match.start()] in _RATIO
+            or text[match.end() : match.end() + 1] in _RATIO
+        ):
+            return None
+        gap = text[end : match.start()]
+        if second is None:
+            if first is not None or not _BARE_RANGE_GAP.fullmatch(gap):
+                return None
+            if _unit_at(text, match.end()) is not None:
+                return None  # "5月14~15日": a date, which the second end's unit refused
+            return self._bare(first_match, "range")
+        if not _RANGE_GAP.fullmatch(gap) or second.unit == "rank":
+            return None
+        second.approx = "range"
+        if first is not None:
+            first.approx = "range"
+            return None
+        number = parse_arabic(match.group("arabic"))
+        scale = second.value / number if number else 1.0
+        return Mention(parse_arabic(first_match.group("arabic")) * scale, second.unit, "range",
+                       first_match.start(), end, metric=second.metric,
+                       metric_span=second.metric_span, inherit=second.inherit)  # fmt: skip
+
+    def _bare(self, match: re.Match[str], approx: str) -> Mention:
+        """A bare number that is one end of a range ("250~350"): a count."""
+        value = parse_arabic(match.group("arabic"))
+        mention = Mention(value, "count", approx, match.start(), match.end())
+        self._metric(mention, match.start(), match.end(), False)
+        return mention
+
+    def _pair(self, match: re.Match[str]) -> list[Mention]:
+        """ "五六成", "两三千元", "一万二三千人": neighbouring numerals, the two ends of a range."""
+        low_digit, high_digit = _chinese_value(match.group("pa")), _chinese_value(match.group("pb"))
+        if low_digit is None or high_digit != low_digit + 1:
+            found = self._cn_numeral(match.start(), match.group())  # "一二": not a pair
+            return [found] if found is not None else []
+        head, tail = match.group("phead") or "", match.group("ptail") or ""
+        text, start, end = self.text, match.start(), match.end()
+        if not head and not tail and re.match(_TENTH, text[end:]):
+            ends = [Mention(v * 10, "%", "range", start, end + 1) for v in (low_digit, high_digit)]
+            for mention in ends:
+                self._percent_metric(mention)
+            return ends
+        low = _chinese_value(head + match.group("pa") + tail)
+        high = _chinese_value(head + match.group("pb") + tail)
+        if low is None or high is None:
+            return []
+        second = self._number(start, end, high, arabic=False, raw=head + match.group("pb") + tail)
+        if second is None:
+            return []
+        first = Mention(second.value * low / high, second.unit, "range", second.start, second.end,
+                        metric=second.metric, metric_span=second.metric_span,
+                        inherit=second.inherit)  # fmt: skip
+        second.approx = "range"
+        return [first, second]
 
     def _match(self, match: re.Match[str]) -> Mention | None:
         if match.group("frac"):
@@ -213,8 +305,8 @@ class _Reader(SentenceReader):
             rest = raw[cut:]
             if rest and not _unit_at(self.text, start + cut) and not rest.startswith(("万", "亿")):
                 continue
-            if head in ("万", "亿", "千", "百", "十"):
-                return None
+            if head in ("万", "亿", "千", "百", "十") and not self.text.startswith("几", start + cut):
+                return None  # a bare magnitude, unless "十几个" (ten-odd)
             end = start + cut
             timed = self._time_unit_follows(end) or (
                 _unit_at(self.text, end) is not None
@@ -264,7 +356,7 @@ class _Reader(SentenceReader):
         cursor = end
         approx_after = None
         after = _APPROX_AFTER.match(text, cursor)
-        if after and after.lastgroup == "over" and text.startswith(("多", "余"), cursor):
+        if after and after.lastgroup == "over" and text.startswith(("多", "余", "几"), cursor):
             approx_after, cursor = "over", after.end()
         magnitude = _LATE_MAGNITUDE.match(text, cursor)
         if magnitude is not None:  # "20多万", "1万多单": the magnitude after 多
