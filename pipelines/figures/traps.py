@@ -34,6 +34,9 @@ _INDICES: Final = "|".join(
 )
 
 _CLOCK: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_INDEX_GATES: Final = tuple(
+    {re.split(r"[\s\-/]", name)[0] if name[1:2] != " " else name[:3] for name in _NAME_DATA["indices"]}
+)
 _MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                        "Dec")  # fmt: skip
 
@@ -95,7 +98,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("No.",), r"\bNo\.\s?\d+\b"),
     # Index names: S&P 500, Nikkei 225, TA-125 (seeds/names.toml); codes of a capitalized name
     # and a hyphen: FFF-258, F-35
-    (None, rf"\b(?:{_INDICES})\b"),
+    (_INDEX_GATES, rf"\b(?:{_INDICES})\b"),
     (("-",), r"\b[A-Z][A-Za-z]*-\d+(?:\.\d+)?\b(?![.,]\d|\s?%)"),
     # Slide and gallery counters opening an item: "- 25/50 Change at the top"
     (("/",), r"^\s*(?:[-*•]\s*)?\d{1,3}/\d{1,3}(?=\s+[A-Z])"),
@@ -198,13 +201,12 @@ def is_title_case(sentence: str) -> bool:
 
 
 def _name_numbers(sentence: str) -> list[tuple[int, int]]:
-    if is_title_case(sentence):
-        return []
-    return [
+    found = [
         match.span()
         for match in _NAME_NUMBER.finditer(sentence)
         if currency_before(sentence, match.start("n"))[0] is None  # "RMB 20", "EUR 50"
     ]
+    return found if found and not is_title_case(sentence) else []
 
 
 def protected_spans(sentence: str) -> list[tuple[int, int]]:
