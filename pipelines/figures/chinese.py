@@ -245,7 +245,7 @@ class _Reader(SentenceReader):
             mention = Mention(
                 value * 10, "%", approx, left if approx != "exact" else match.start(), end
             )
-            self._percent_metric(mention)  # "三成以上", "增长了两成"
+            self._percent_metric(mention)  # N成 is N tenths: "七成", "下降了一成"
             return mention
         if match.group("double"):
             times = {"两": 2, "二": 2, "三": 3}.get(match.group("times") or "", 1)
@@ -340,7 +340,7 @@ class _Reader(SentenceReader):
         if approx == "exact" and _ABOUT_SHARE.search(
             self.text, self._clause_start(match.start()), match.start()
         ):
-            approx = "about"  # "约占全国的五分之一"
+            approx = "about"  # "约占全市的三分之一"
         mention = Mention(value, "%", approx, left if approx != "exact" else match.start(), end)
         self._share_metric(mention)
         return mention
@@ -390,7 +390,7 @@ class _Reader(SentenceReader):
             measure = _MEASURE.match(text, cursor)
             if measure is None:
                 if raw[-1:] not in ("万", "亿") or re.match(r"[A-Za-z]", text[cursor : cursor + 1]):
-                    return None  # "3万P": a unit the finder does not know is not a count
+                    return None  # "5万T": a unit the finder does not know is not a count
                 # "新增10亿商品图片", "多达30万人": a magnitude makes a bare number a count
             else:
                 word = measure.group()

@@ -1,0 +1,107 @@
+"""Approximators and ranges in English: "more than 40", "nearly 30%", "40 or so", "between 8,000
+and 10,000", "from 80% to 37%", "$2-3 billion", "four or five buyers".
+
+The approximator words are data (``seeds/english.toml``); the rules that read them are here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Final
+
+from .en_forms import MAGNITUDE_IN
+from .model import Mention
+from .numbers import EN_MAGNITUDES
+from .vocabulary import APPROX_KINDS, approximator_pattern
+
+__all__ = ["APPROX_AFTER", "APPROX_BEFORE", "approx_before", "pair_ranges"]
+
+#: Approximators read right to left from the number (seeds/english.toml; the longest wins).
+APPROX_BEFORE: Final = approximator_pattern()
+
+APPROX_AFTER: Final = re.compile(r"\s*(?:or\s+so|or\s+more|and\s+(?:more|above))\b", re.I)
+
+RANGE_HEAD: Final = re.compile(
+    r"(?:between|(?P<spread>rang(?:e|es|ed|ing)\s+)?from)\s*(?:US\$|\$|€|¥|RMB\s?)?\s*$", re.I
+)
+
+UP_FROM: Final = re.compile(
+    r"(?:up|down|rising|falling|increasing|decreasing|compared|against)?\s*"
+    r"(?:from)\s+(?:just\s+|only\s+|a\s+mere\s+)?(?:US\$|\$|€|¥|RMB\s?)?\s*$",
+    re.IGNORECASE,
+)
+
+def approx_before(text: str, start: int) -> tuple[str, int]:
+    """The approximator ending right before ``start`` and where it begins (or exact)."""
+    window = text[max(0, start - 30) : start]
+    match = APPROX_BEFORE.search(window)
+    if match is None:
+        return "exact", start
+    kind = next(k for k in APPROX_KINDS if match.group(k))
+    return kind, start - (len(window) - match.start())
+
+def share_unit(first: Mention, second: Mention, text: str) -> None:
+    """ "15 and 20 investments", "$2-3 billion": the first number takes the second's unit,
+    and its magnitude ("5.01–5.51 million")."""
+    scale = MAGNITUDE_IN.search(text, second.start, second.end)
+    if (
+        first.unit == second.unit
+        and scale is not None
+        and not MAGNITUDE_IN.search(text, first.start, first.end)
+        and first.value < second.value / 100
+    ):
+        first.value *= EN_MAGNITUDES[scale.group().lower()]
+    if first.unit == "count" and second.unit != "count":
+        first.unit = second.unit
+        first.metric = None  # what the bare first number seemed to count no longer applies
+        if first.value < second.value / 100:
+            first.value *= second.value / max(1.0, leading(second.value))
+    take_second = not first.metric or first.inherit or first.unit == second.unit != "count"
+    if take_second and second.metric and not second.inherit:
+        first.metric, first.metric_span, first.inherit = second.metric, second.metric_span, False
+    elif first.metric and (not second.metric or second.inherit):
+        second.metric, second.metric_span, second.inherit = first.metric, first.metric_span, False
+
+def leading(value: float) -> float:
+    """The digits part of a scaled value (2e9 -> 2), to scale "2-3 billion"'s first number."""
+    scale = 1.0
+    while value >= 1000 and value % 1000 == 0:
+        value /= 1000
+        scale *= 1000
+    return value
+
+
+def pair_ranges(text: str, out: list[Mention]) -> None:
+    """Join neighbouring figures into ranges and before/after pairs, in place."""
+    for first, second in itertools.pairwise(out):
+        gap = text[first.end : second.start]
+        if not re.fullmatch(r"\s*(?:and|to|or|-|–|—)\s*", gap, re.IGNORECASE):
+            continue
+        lead = text[max(0, first.start - 40) : first.start]
+        head = RANGE_HEAD.search(lead)
+        # a dash or "or" between two numbers is a range on its own: "1.4–2.0%", "four or five"
+        dash = gap.strip().lower() in {"-", "–", "—", "or"}
+        if head is None and not dash:
+            continue
+        starts_from = (
+            head is not None and "from" in head.group().lower() and not head.group("spread")
+        )
+        spread = head is not None and head.group("spread")
+        if starts_from or (not dash and not spread and UP_FROM.search(lead)):
+            first.role, second.role = "from", "to"
+        else:
+            first.approx = second.approx = "range"
+        share_unit(first, second, text)
+    for mention in out:
+        if mention.role is not None:
+            continue
+        if not re.search(r"\b(?:up|down)\s+from\s+(?:just\s+|only\s+)?(?:US\$|\$|€|¥)?$",
+                         text[max(0, mention.start - 25) : mention.start], re.IGNORECASE):  # fmt: skip
+            continue
+        previous = [m for m in out if m.end <= mention.start and m.unit == mention.unit]
+        if previous:
+            mention.role = "from"
+            mention.metric = previous[-1].metric
+            mention.metric_span = previous[-1].metric_span
+            mention.inherit = False
