@@ -198,6 +198,11 @@ def test_currencies_as_symbols_prefixes_codes_and_names(text: str, expected: lis
         ("It took four months and one minute.", [(4.0, "month", "exact"), (1.0, "min", "exact")]),
         ("I fixed it 2 years ago.", []),
         ("My other two interests are absent.", []),
+        ("He was a lad some twelve years old.", []),
+        ("The savings add up to 6 petabytes a day.", [(6.0, "PB", "exact")]),
+        ("AI may replace them within the next five years.", [(5.0, "year", "under")]),
+        ("It had more than 100 as of last July.", [(100.0, "count", "over")]),
+        ("“Half of them are turtles,” said Alden.", [(50.0, "%", "exact")]),
         ("Whales stranded on Ninety Mile Beach.", []),
         ("They met at twelve o'clock, or three or four a.m.", []),
     ],
@@ -298,6 +303,10 @@ def test_multiples_name_what_grew_so_they_do_not_collide() -> None:
         ("under 40 labs", "under"),
         ("fewer than 40 labs", "under"),
         ("40 labs or so", "about"),
+        ("as many as 40 labs", "under"),
+        ("closer to 40 labs", "nearly"),
+        ("40 labs or something", "about"),
+        ("40 labs or more", "over"),
     ],
 )
 def test_english_approximators(text: str, approx: str) -> None:

@@ -20,7 +20,10 @@ __all__ = ["APPROX_AFTER", "APPROX_BEFORE", "approx_before", "pair_ranges"]
 #: Approximators read right to left from the number (seeds/english.toml; the longest wins).
 APPROX_BEFORE: Final = approximator_pattern()
 
-APPROX_AFTER: Final = re.compile(r"\s*(?:or\s+so|or\s+more|and\s+(?:more|above))\b", re.I)
+_ADDS_UP: Final = re.compile(r"\badd(?:s|ed|ing)?\s+up$", re.IGNORECASE)
+APPROX_AFTER: Final = re.compile(
+    r"\s*(?:or\s+so|or\s+something|or\s+more|and\s+(?:more|above))\b", re.I
+)
 
 RANGE_HEAD: Final = re.compile(
     r"(?:between|(?P<spread>rang(?:e|es|ed|ing)\s+)?from)\s*(?:US\$|\$|€|¥|RMB\s?)?\s*$", re.I
@@ -39,6 +42,8 @@ def approx_before(text: str, start: int) -> tuple[str, int]:
     if match is None:
         return "exact", start
     kind = next(k for k in APPROX_KINDS if match.group(k))
+    if kind == "under" and _ADDS_UP.search(window, 0, match.start() + 2):
+        return "exact", start  # "adds up to 6 PB" is a total, not a cap
     return kind, start - (len(window) - match.start())
 
 def share_unit(first: Mention, second: Mention, text: str) -> None:

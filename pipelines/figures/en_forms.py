@@ -115,7 +115,7 @@ WORD_ORDINAL_RANK: Final = re.compile(
 #: A minus sign or the word "minus" right before a number (not a hyphen between two numbers).
 SIGN: Final = re.compile(r"(?:(?<![\w.,%])[-−–]|\bminus[\s\-])$", re.IGNORECASE)
 
-AGE: Final = re.compile(r"[\s\-]*year[\s\-]*old", re.IGNORECASE)
+AGE: Final = re.compile(r"[\s\-]*years?[\s\-]*old\b", re.IGNORECASE)
 
 REFERENCE: Final = re.compile(
     r"\b(?:the|these|those|its|their|our|my|his|her|your)\s+(?:other\s+)?$", re.IGNORECASE

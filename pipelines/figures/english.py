@@ -18,6 +18,7 @@ Where things are decided:
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from seeds.lexicon import MetricLexicon
 
@@ -67,6 +68,9 @@ from .traps import is_title_case
 from .units import physical_unit
 
 __all__ = ["STARTER_STEMS", "find_english"]
+
+#: "or more", "and above" after a number make it a floor; "or so", "or something" an estimate.
+_MORE: Final = re.compile(r"more|above", re.IGNORECASE)
 
 
 class _Reader(MetricReader):
@@ -257,7 +261,7 @@ class _Reader(MetricReader):
         """A cardinal at ``start:end`` with what surrounds it; ``spelled``: its value if a word,
         ``value``: its value if the caller read it (fractions)."""
         text = self.text
-        if spelled is None and AGE.match(text, end):
+        if AGE.match(text, end):  # "28-year-old", "some twelve years old": an age
             return None
         if value is None:
             value = parse_arabic(raw) if spelled is None else spelled
@@ -359,14 +363,14 @@ class _Reader(MetricReader):
             approx = "over"
         after = APPROX_AFTER.match(text, cursor)
         if after and approx == "exact":
-            approx = "about" if "so" in after.group().lower() else "over"
+            approx = "over" if _MORE.search(after.group()) else "about"
             cursor = after.end()
         mention = Mention(value, unit, approx, span_start, cursor)
         self._metric(mention, cursor)
         if approx == "exact" and mention.metric_span and mention.metric_span[0] >= cursor:
             tail = APPROX_AFTER.match(text, mention.metric_span[1])
             if tail is not None:  # "40 labs or so"
-                mention.approx = "about" if "so" in tail.group().lower() else "over"
+                mention.approx = "over" if _MORE.search(tail.group()) else "about"
         return mention
 
     def _spelled_is_figure(

@@ -179,8 +179,8 @@ _LIST_MARKER: Final = re.compile(
     r"(?:[(（]?\d{1,2}[.)）、](?=\s|[\u4e00-\u9fff])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|"
     r"[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳])"
 )
-#: A quoted segment long enough to be speech keeps its figures.
-_SPEECH_WORDS: Final = re.compile(r"\s\w+\s\w+\s\w+\s\w+\s")
+#: A quoted segment of four words or more is speech, not a name, and keeps its figures.
+_SPEECH_WORDS: Final = re.compile(r"[A-Za-z]+\W+[A-Za-z]+\W+[A-Za-z]+\W+[A-Za-z]+\b")
 
 
 #: A capitalized name right before a number inside a sentence is one name with it: "From
