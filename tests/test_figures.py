@@ -377,6 +377,8 @@ def test_chinese_numerals_magnitudes_measure_words(text: str, expected: list) ->
         ("一个六七万元的小车。", [(6e4, "CNY", "range"), (7e4, "CNY", "range")]),
         ("已有一万二三千人。", [(1.2e4, "count", "range"), (1.3e4, "count", "range")]),
         ("减少了十几个点的仓位。", [(10.0, "%", "over")]),
+        ("募集资金均超过百亿元。", [(1e10, "CNY", "over")]),
+        ("百亿元的项目。", []),
         ("杠杆为1:4～1:5之间。", []),
         ("5月14~15日召开评审会。", []),
     ],

@@ -75,7 +75,10 @@ _NOUN_END: Final = re.compile(r"[的和与及在是为将已从到对等都也�
 _SHARE_TARGET: Final = re.compile(r"占(?P<target>[^，。；、]{0,24}?)(?:的|总[数量额]的?)?$")
 _OF_WHICH: Final = re.compile(r"(?:其中|当中|之中)")
 _LONGEST_NUMERAL: Final = 16
-_BARE_MAGNITUDE: Final = {"百": 100.0, "千": 1000.0, "万": 10000.0}
+#: Magnitudes that stand for a round number after an approximator ("近百家", "超过百亿元").
+_BARE_MAGNITUDE: Final = {"百": 100.0, "千": 1000.0, "万": 10000.0} | {
+    word: value for word, value in ZH_MAGNITUDES.items() if len(word) == 2 and word[0] != "十"
+}
 _ABOUT_SHARE: Final = re.compile(r"约占|大约占|约为")
 _VERBS_BEFORE: Final = re.compile(
     r"(?:达到|达|为|有|共有|共|已|已有|合计|累计|总计|超过|突破|约|近|增长|新增|超|逾|多达|高达|接近|将近)+$"
