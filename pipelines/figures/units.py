@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
-__all__ = ["physical_unit"]
+__all__ = ["physical_unit", "spelling_pattern", "unit_name"]
 
 _DATA: Final = Path(__file__).resolve().parents[2] / "seeds" / "units.toml"
 #: The unit word(s) right after a number: "GB", "kilograms", "°C", "square feet", "sq ft".
@@ -74,3 +74,27 @@ def physical_unit(text: str, pos: int) -> tuple[str, int] | None:
         return None
     symbol = _symbol(match.group("u"))
     return (symbol, match.end()) if symbol is not None else None
+
+
+def _spelling_key(text: str) -> str:
+    return " ".join(re.split(r"[\s.]+", text.lower())).strip()
+
+
+@cache
+def _spellings() -> dict[str, str]:
+    with _DATA.open("rb") as handle:
+        data = tomllib.load(handle)
+    return {_spelling_key(word): unit for unit, words in data["spellings"].items() for word in words}
+
+
+@cache
+def spelling_pattern() -> re.Pattern[str]:
+    """The spellings of ``[spellings]`` after a number, longest first, in group ``u``."""
+    words = sorted(_spellings(), key=len, reverse=True)
+    alternatives = "|".join(r"[\s.]+".join(map(re.escape, word.split(" "))) for word in words)
+    return re.compile(rf"[\s\-]?(?P<u>{alternatives})(?![A-Za-z])", re.IGNORECASE)
+
+
+def unit_name(written: str) -> str:
+    """The unit a spelling of ``[spellings]`` stands for: "kilometres per hour" -> km/h."""
+    return _spellings()[_spelling_key(written)]
