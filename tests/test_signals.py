@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -69,7 +70,12 @@ def test_a_moved_date_refetches_that_article_only_and_logs_its_change(
     revised = sites.Story(sites.UNICORNS.slug, sites.UNICORNS.title, list(sites.UNICORNS.paragraphs))
     revised.paragraphs[0] = revised.paragraphs[0].replace("43 unicorns", "47 unicorns")
     sites.write_story(site_dir, "/news/unicorns.html", revised, base=base)
-    now = datetime.now(UTC).isoformat()  # after the first crawl's fetches
+    # A whole second after the first crawl's fetches (feeds carry seconds only), and passed
+    # before the second crawl starts, so that crawl's fetch is later than the signal.
+    moment = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
+    while datetime.now(UTC) <= moment:
+        time.sleep(0.05)
+    now = moment.isoformat()
     write(site_dir, base, {"/news/unicorns.html": now, "/news/smic.html": old})
     site_server.log.clear()
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
