@@ -58,7 +58,7 @@ BATCH_SIZE = 50
 #: A crawl process is replaced after this many batches ...
 MAX_BATCHES = 100
 #: ... or after a batch that leaves it larger than this (MB resident).
-MEMORY_LIMIT_MB = 350.0
+MEMORY_LIMIT_MB = 300.0
 #: How often the dispatcher looks for due sources when nothing else wakes it.
 TICK = 0.5
 #: How often the scheduler logs its lag (due, running, late by how much).

@@ -1,6 +1,6 @@
 """The scheduler under load (issue 17): N feeds on N distinct loopback hosts, ``interval = 2m``.
 
-Each source is a small RSS feed of two small articles (three sentences each) on its own host 127.0.x.y (Linux routes
+Each source is a small RSS feed of two small articles (five sentences each) on its own host 127.0.x.y (Linux routes
 all of 127.0.0.0/8 to loopback; one server process answers on every address of it and
 refuses anything else). ``deltawatch schedule`` runs for a bounded time, then gets SIGTERM.
 Prints source runs per second, the time until every source had a run (and a successful
@@ -37,13 +37,13 @@ sys.path.insert(0, sys.argv[2])
 from benchmarks.common import PLACES, TEMPLATES, TOPICS
 
 def article_html(i, base):
-    # A small article: a title and three sentences with figures.
+    # A small article: a title and five sentences with figures.
     rnd = random.Random(i)
     place, topic = rnd.choice(PLACES), rnd.choice(TOPICS)
     paras = "".join("<p>" + rnd.choice(TEMPLATES).format(
         place=place, topic=topic, n=rnd.randint(12, 4000), p=rnd.randint(2, 90),
         b=round(rnd.uniform(0.5, 90), 1), r=rnd.randint(2, 30), year=rnd.randint(2018, 2025))
-        + "</p>" for _ in range(3))
+        + "</p>" for _ in range(5))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{place} {topic} '
             f'report {i}</title><link rel="canonical" href="{base}/news/{i}.html"></head><body>'
             f"<article><h1>{place} {topic} report number {i}</h1>{paras}</article></body></html>")
@@ -224,6 +224,9 @@ def main() -> None:
     print(f"peak memory of the scheduler's process tree: {memory.peak_sum / 1024:.0f} MB summed RSS"
           f" (sampled), {sum(memory.hwm.values()) / 1024:.0f} MB sum of each process's peak;"
           f" {memory.peak_procs} processes at most, {procs} crawl processes started")  # fmt: skip
+    others = sorted((kb for pid, kb in memory.hwm.items() if pid != proc.pid), reverse=True)
+    print(f"  scheduler process peak {memory.hwm.get(proc.pid, 0) / 1024:.0f} MB; crawl processes' "
+          f"peaks: {', '.join(f'{kb / 1024:.0f}' for kb in others[:6])} MB")  # fmt: skip
     print(f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs left running: "
           f"{left_running}, log errors: {len(errors)}")  # fmt: skip
     print("(a shared 2-core machine: timings are noisy)")
