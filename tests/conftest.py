@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.ingest import Ingestor
+from pipelines.model import Page
 from seeds.demo_site import SiteServer, serve_site
 from storage.store import Store
 from tests.faults import FaultSite, serve_faults
@@ -74,6 +76,29 @@ def run_cli(
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT, env=env)  # fmt: skip
+
+
+def ingest_as_sources(db: Path, files: list[Path], *, prefix: str) -> None:
+    """Store each text file as the one article of its own source (``PREFIX-0``, ...), in order.
+
+    The way the seed articles came: five outlets, one article each, oldest first, straight
+    through the real ingest (no crawl), so the change log between them is what is tested.
+    """
+    with Store(db) as store:
+        host = f"{prefix}.test"
+        store.sync_sources(
+            {"name": f"{prefix}-{n}", "kind": "page", "urls": [f"http://{host}/{p.stem}"],
+             "language": None, "topic": 1, "interval": "1d", "enabled": 1}
+            for n, p in enumerate(files)
+        )  # fmt: skip
+        for n, path in enumerate(files):
+            run_id = store.start_run(trigger="test", sources=[f"{prefix}-{n}"])
+            url = f"http://{host}/{path.stem}"
+            page = Page(source=f"{prefix}-{n}", url=url, fetched_url=url, status=200,
+                        body=path.read_bytes(), content_type="text/plain; charset=utf-8")  # fmt: skip
+            outcome = Ingestor(store, run_id=run_id).ingest(page)
+            assert outcome.status == "new_article", (path.name, outcome)
+            store.finish_run(run_id, status="ok", counts={}, stats={})
 
 
 # -- the fault server (tests/faults.py): issue 6 ----------------------------------------------

@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import Ingestor
-from pipelines.model import Page
-from storage.store import Store
-from tests.conftest import SHARED_SEEDS, SHARED_SEEDS_SKIP
+from tests.conftest import SHARED_SEEDS, SHARED_SEEDS_SKIP, ingest_as_sources
 
 SAMPLES = sorted(SHARED_SEEDS.glob("*.txt")) if SHARED_SEEDS.exists() else []
 pytestmark = pytest.mark.skipif(len(SAMPLES) != 5, reason=SHARED_SEEDS_SKIP)
@@ -23,23 +20,7 @@ pytestmark = pytest.mark.skipif(len(SAMPLES) != 5, reason=SHARED_SEEDS_SKIP)
 
 @pytest.fixture
 def seeded(db_path: Path) -> Path:
-    store = Store(db_path)
-    try:
-        store.sync_sources(
-            {"name": f"sample-{n}", "kind": "page", "urls": [f"http://samples.test/{p.stem}"],
-             "language": None, "topic": 1, "interval": "1d", "enabled": 1}
-            for n, p in enumerate(SAMPLES)
-        )  # fmt: skip
-        for n, path in enumerate(SAMPLES):
-            run_id = store.start_run(trigger="test", sources=[f"sample-{n}"])
-            page = Page(source=f"sample-{n}", url=f"http://samples.test/{path.stem}",
-                        fetched_url=f"http://samples.test/{path.stem}", status=200,
-                        body=path.read_bytes(), content_type="text/plain; charset=utf-8")  # fmt: skip
-            outcome = Ingestor(store, run_id=run_id).ingest(page)
-            assert outcome.status == "new_article", outcome
-            store.finish_run(run_id, status="ok", counts={}, stats={})
-    finally:
-        store.close()
+    ingest_as_sources(db_path, SAMPLES, prefix="sample")
     return db_path
 
 

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import Ingestor
-from pipelines.model import Page
-from storage.store import Store
+from tests.conftest import ingest_as_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "seed_traits"
 ARTICLES = sorted(FIXTURES.glob("*.txt"))
@@ -34,23 +32,7 @@ SMIC_NODE = "smic|process node|nm"
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
     assert len(ARTICLES) == 5, ARTICLES
     db = tmp_path_factory.mktemp("seed_traits") / "store.db"
-    store = Store(db)
-    try:
-        store.sync_sources(
-            {"name": f"seed-{n}", "kind": "page", "urls": [f"http://traits.test/{p.stem}"],
-             "language": None, "topic": 1, "interval": "1d", "enabled": 1}
-            for n, p in enumerate(ARTICLES)
-        )  # fmt: skip
-        for n, path in enumerate(ARTICLES):
-            run_id = store.start_run(trigger="test", sources=[f"seed-{n}"])
-            url = f"http://traits.test/{path.stem}"
-            page = Page(source=f"seed-{n}", url=url, fetched_url=url, status=200,
-                        body=path.read_bytes(), content_type="text/plain; charset=utf-8")  # fmt: skip
-            outcome = Ingestor(store, run_id=run_id).ingest(page)
-            assert outcome.status == "new_article", (path.name, outcome)
-            store.finish_run(run_id, status="ok", counts={}, stats={})
-    finally:
-        store.close()
+    ingest_as_sources(db, ARTICLES, prefix="seed")
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     yield conn
