@@ -36,6 +36,7 @@ from pipelines.figures.script import fold_width
 from pipelines.figures.sentences import split_sentences
 from pipelines.ingest import article_from_page
 from pipelines.model import Page
+from tests.gold.scoring import Counts
 
 __all__ = [
     "LABELS",
@@ -105,12 +106,9 @@ def load_labels(path: Path = LABELS) -> list[dict[str, Any]]:
 
 
 @dataclass
-class RealScore:
+class RealScore(Counts):
     """Counts on value+unit, value alone, and approximator accuracy of matched figures."""
 
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
     value_tp: int = 0
     value_fp: int = 0
     approx_ok: int = 0
@@ -120,18 +118,6 @@ class RealScore:
     @staticmethod
     def _f1(p: float, r: float) -> float:
         return 2 * p * r / (p + r) if p + r else 0.0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        return self._f1(self.precision, self.recall)
 
     @property
     def value_f1(self) -> float:

@@ -21,23 +21,19 @@ from typing import Any
 
 from pipelines.figures import Claim, extract_claims
 
-__all__ = ["GOLD", "Score", "load_gold", "score_gold", "table"]
+__all__ = ["GOLD", "Counts", "Score", "load_gold", "score_gold", "table"]
 
 GOLD = Path(__file__).with_name("figures.jsonl")
 ATTRIBUTES = ("approx", "subject", "metric", "period")
 
 
 @dataclass
-class Score:
-    """Counts for one category (or the total)."""
+class Counts:
+    """True and false positives and false negatives, and what they make."""
 
     tp: int = 0  # value and unit match
     fp: int = 0
     fn: int = 0
-    value_tp: int = 0  # value matches whatever the unit
-    attributes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ATTRIBUTES, 0))
-    strict: int = 0  # every attribute right
-    misses: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -51,6 +47,16 @@ class Score:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Score(Counts):
+    """Counts for one category (or the total)."""
+
+    value_tp: int = 0  # value matches whatever the unit
+    attributes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ATTRIBUTES, 0))
+    strict: int = 0  # every attribute right
+    misses: list[str] = field(default_factory=list)
 
     def accuracy(self, attribute: str) -> float:
         """Share of matched figures whose ``attribute`` is right."""
