@@ -36,6 +36,10 @@ BASE: dict[str, Any] = {
     "REDIRECT_MAX_TIMES": 5,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
+    # Scrapy 2.19 starts an HTTP server per crawler that runs Python sent to it (token-guarded)
+    # and writes a job file per crawler to the user's state folder: never wanted here, and a
+    # batch of 50 sources would open 50 of them.
+    "REMOTE_CONTROL_ENABLED": False,
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": False,
     "DELTAWATCH_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled after
