@@ -52,7 +52,7 @@ MAX_BACKOFF = timedelta(days=1)
 #: How long a stopping scheduler waits for its crawls to record themselves as interrupted;
 #: then they are killed and recorded by the scheduler, so it exits within 10 s of the signal
 #: (the systemd unit's TimeoutStopSec is 15 s).
-STOP_TIMEOUT = 7.0
+STOP_TIMEOUT = 5.0
 #: Sources per batch at most (fewer when few are due: each idle process gets a share).
 BATCH_SIZE = 50
 #: A crawl process is replaced after this many batches ...

@@ -80,6 +80,9 @@ def test_runs_happen_at_the_interval_and_stop_cleanly(small_site: Path, db_path:
     err = "".join(lines)
     assert proc.returncode == 0, err
     assert "event=scheduler_started sources=2" in err
+    assert "event=schedule_lag due=" in err
+    # Runs go to long-lived crawl processes: alpha's runs reuse them, not one process each.
+    assert 1 <= err.count("event=crawl_process_started") <= 2, err
     # A source never overlaps itself: each run of alpha ends before its next one starts,
     # however loaded the machine (a tick that finds it still running is skipped).
     events = [ln.split("event=")[1].split()[0] for ln in lines if "source=alpha" in ln
