@@ -226,3 +226,34 @@ def test_sigterm_stops_the_scheduler_at_once(
     assert ("interrupted",) in rows(db_path, "SELECT status FROM runs")
     assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
     assert "event=scheduler_stopped" in err
+
+
+def _until(check: object, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "never true"
+        time.sleep(0.2)
+
+
+def test_crawl_processes_are_replaced_after_their_batches_or_when_killed(
+    small_site: Path, db_path: Path, site_server: SiteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="deltawatch.scheduler")
+    daemon = Daemon(load_sources(small_site), db_path, max_parallel=1, max_batches=1)
+    daemon.start()
+    try:
+        # One batch per process: each of the first runs is crawled by a fresh process.
+        _until(lambda: rows(db_path, "SELECT count(*) FROM runs WHERE status = 'ok'")[0][0] >= 2)
+        assert caplog.text.count("event=crawl_process_started") >= 2
+        site_server.delay = 5.0
+        _until(lambda: rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0])
+        [proc] = [p for p in daemon.pool.procs if p.batch]  # type: ignore[union-attr]
+        proc.process.kill()  # a crash mid-run: the scheduler records it, frees its locks
+        _until(lambda: rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'")
+               == [(0,)] and rows(db_path, "SELECT count(*) FROM locks") == [(0,)])  # fmt: skip
+        assert "status=crashed" in caplog.text
+        assert ("interrupted",) in rows(db_path, "SELECT status FROM runs")
+    finally:
+        daemon.stop()
+        daemon.join()
+    assert rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
