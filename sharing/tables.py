@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sharing.numbers import human
@@ -87,6 +87,21 @@ def _time(column: str) -> Callable[[Row], str]:
     return lambda row: short_time(row.get(column))
 
 
+def _next_run(row: Row) -> str:
+    """When ``schedule`` runs the source next, or how late it is (issue 17: lag shows here)."""
+    text = row.get("next_run_at")
+    if not text:
+        return ""
+    try:
+        late = (datetime.now(UTC) - datetime.fromisoformat(str(text))).total_seconds()
+    except ValueError:
+        return str(text)
+    if late < 60:
+        return short_time(text)
+    minutes = int(late // 60)
+    return f"late {minutes}m" if minutes < 120 else f"late {minutes // 60}h"
+
+
 def _prior(row: Row) -> str:
     prior = row.get("prior_source")
     return "" if not prior or prior == row.get("source") else str(prior)
@@ -140,6 +155,7 @@ VIEWS: dict[str, tuple[Column, ...]] = {
         Column("source", _text("name"), whole=True),
         Column("last run (UTC)", _time("last_run_at"), whole=True, time=True),
         Column("last ok", _time("last_success_at"), whole=True, time=True),
+        Column("next run", _next_run, whole=True),
         Column("fails", _text("consecutive_failures"), right=True),
         Column("articles", _text("articles"), right=True),
         Column("errors", _text("errors"), right=True),

@@ -257,3 +257,17 @@ def test_crawl_processes_are_replaced_after_their_batches_or_when_killed(
         daemon.stop()
         daemon.join()
     assert rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
+
+
+def test_sources_shows_next_run_and_lateness(fresh_store: Store, db_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from deltawatch import cli
+
+    fresh_store.sync_sources([{"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"],
+                               "interval": "1h"} for n in ("early", "late")])  # fmt: skip
+    now = datetime.now(UTC).replace(microsecond=0)
+    fresh_store.set_next_runs({"early": (now + timedelta(hours=1)).isoformat(),
+                               "late": (now - timedelta(minutes=30)).isoformat()})  # fmt: skip
+    table = CliRunner().invoke(cli, ["--db", str(db_path), "sources"], env={"COLUMNS": "120"})
+    assert "next run" in table.stdout and "late 30m" in table.stdout, table.stdout
