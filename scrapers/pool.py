@@ -120,7 +120,9 @@ def serve_batches(
             names = await receive()
             if names is None or stopping["flag"]:
                 return
-            report = await crawl([sources[n] for n in names], db_path=db_path,
+            # A name this process does not know (the sources file changed since it started)
+            # is left out, not a crash: the scheduler logs it as missing and moves on.
+            report = await crawl([sources[n] for n in names if n in sources], db_path=db_path,
                                  trigger="schedule", lock_wait=0)  # fmt: skip
             if after_run is not None:
                 after_run(report.run_id)
