@@ -420,7 +420,8 @@ class Daemon:
 
     def _finished(self, names: Sequence[str], result: dict[str, Any] | None, pid: int) -> None:
         """Log each source's end; due again after its interval (or backoff). A source whose
-        run was interrupted or never began keeps its next run: due at once next time."""
+        run was interrupted keeps its next run (due at once next time); a crashed batch's
+        sources wait their interval, so a source that kills its crawl is not retried in a loop."""
         if result is None:
             with Store(self.db_path) as store:
                 store.interrupt_runs_of([pid])  # a run it left open; its locks
@@ -429,15 +430,15 @@ class Daemon:
             for name in names:
                 started = self.in_flight.pop(name, datetime.now(UTC))
                 if result is None:
-                    why = "interrupted" if self.stopped.is_set() else "crashed"
+                    status = "interrupted" if self.stopped.is_set() else "crashed"
                     log.warning("event=run_end source=%s run=none status=%s pid=%s",
-                                name, why, pid)  # fmt: skip
-                    continue
-                info = dict(result["sources"].get(name) or {"status": "missing"})
-                status = info.pop("status")
-                counts = " ".join(f"{k}={v}" for k, v in info.items())
-                log.info("event=run_end source=%s run=%s status=%s %s", name, result["run"],
-                         status, counts)  # fmt: skip
+                                name, status, pid)  # fmt: skip
+                else:
+                    info = dict(result["sources"].get(name) or {"status": "missing"})
+                    status = info.pop("status")
+                    counts = " ".join(f"{k}={v}" for k, v in info.items())
+                    log.info("event=run_end source=%s run=%s status=%s %s", name, result["run"],
+                             status, counts)  # fmt: skip
                 if status != "interrupted" and name in self.sources:
                     health = store.run_health(name) or {}
                     failures = health.get("consecutive_failures") or 0
