@@ -14,6 +14,7 @@ import codecs
 import re
 from collections import Counter
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -173,14 +174,15 @@ def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:
     Raises :class:`ExtractionError` when no main text is found.
     """
     guess = "zh" if len(_CJK.findall(html[:200_000])) > 300 else "en"
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        config=_config(guess),
-    )
+    try:
+        doc = _bare_extraction(html, url=url, lang=guess, with_metadata=True)
+    except Exception:
+        # The metadata readers fail on some tag soup (an <svg> holding paragraphs) where the
+        # text itself can still be read: keep the text, lose the date and byline.
+        try:
+            doc = _bare_extraction(html, url=url, lang=guess, with_metadata=False)
+        except Exception as exc:
+            raise ExtractionError(f"extraction failed ({type(exc).__name__})") from exc
     if doc is None or not (doc.text or "").strip():
         raise ExtractionError("no main text found")
     return _finish(
@@ -190,6 +192,17 @@ def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:
         author=doc.author,
         published=doc.date,
         min_chars=min_chars,
+    )
+
+
+def _bare_extraction(html: str, *, url: str, lang: str, with_metadata: bool) -> Any:
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=with_metadata,
+        include_comments=False,
+        include_tables=True,
+        config=_config(lang),
     )
 
 

@@ -260,3 +260,9 @@ def test_huge_numbers_and_digit_runs_never_break_figures(numbers: list[str], wor
     for claim in extract_claims(text, lang="en"):
         assert 0 <= claim.start < claim.end <= len(text)
         assert claim.value == claim.value  # never NaN
+
+
+def test_a_tree_the_metadata_readers_choke_on_is_a_reason_not_a_crash() -> None:
+    """htmldate asserts on an <svg> holding paragraphs; the page is a failure with a reason."""
+    with pytest.raises(ExtractionError):
+        extract_article("<svg><p><p>", url="http://127.0.0.1/news/1.html")
