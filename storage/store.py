@@ -467,7 +467,7 @@ class Store:
     _PRIOR_COLUMNS = (
         "SELECT c.id AS claim_id, c.key, c.value, c.approx, c.unit, c.subject, c.metric,"
         " c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,"
-        " a.duplicate_of, c.comparable, c.sentence, c.start, c.[end], c.period"
+        " a.duplicate_of, c.comparable"
     )
     #: Each source's latest current claim for some keys; ``{marks}``: one ``?`` per key.
     _CURRENT_BY_KEY = (
@@ -475,8 +475,10 @@ class Store:
         " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
         " WHERE ks.key IN ({marks}) AND c.article_id != ? ORDER BY c.reported_at, c.id"
     )
+    #: A version's own claims also carry where they stand, for the revision's alignment.
     _VERSION_CLAIMS = (
-        f"{_PRIOR_COLUMNS} FROM claims c JOIN articles a ON a.id = c.article_id"
+        f"{_PRIOR_COLUMNS}, c.sentence, c.start, c.[end], c.period"
+        " FROM claims c JOIN articles a ON a.id = c.article_id"
         " WHERE c.version_id = ? ORDER BY c.id"
     )
     _KEYS_ABOUT = "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?"
