@@ -208,10 +208,10 @@ def diff_version(
         return [e for claim in firsts for e in _first_report(claim, context, others, fuzzy)]
     events: list[dict[str, Any]] = []
     added: list[Mapping[str, Any]] = []
-    edits: dict[int, tuple[Prior, Mapping[str, Any]]] = {}
+    edited: list[tuple[Prior, Mapping[str, Any]]] = []
     for kind, old, new in revision:
         if kind == "changed" and old is not None and new is not None:
-            edits[len(edits)] = (old, new)
+            edited.append((old, new))
         elif kind == "removed" and old is not None and not _still_said(old, claims):
             gone = {"key": old.key, "subject": old.subject, "metric": old.metric,
                     "unit": old.unit, "value": None, "sentence": old.sentence}  # fmt: skip
@@ -221,7 +221,7 @@ def diff_version(
     # One edit stated twice (headline and body, lede and recap) is one event: the most
     # precisely worded of the figures with the same subject, unit, old and new value.
     precise = _keep_precise(
-        edits,
+        dict(enumerate(edited)),
         fact=lambda e: (e[1]["subject"], e[1]["unit"], e[0].value, e[1]["value"]),
         metric=lambda e: e[1].get("metric") or "",
     )

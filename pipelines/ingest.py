@@ -208,15 +208,17 @@ class Ingestor:
         page: Page,
         *,
         analysis: Analysis | None = None,
+        checked: bool = False,
     ) -> Outcome:
         """One fetched page, end to end; extraction failures become ``fetch_errors`` rows.
 
         A body identical to the last one seen for this URL is not extracted again,
         and a 304 answer to a conditional request is only a recheck. ``analysis`` is
         what another process already made of the page (:func:`analyze`, or a Redis
-        worker's extraction); what it lacks is done here.
+        worker's extraction); what it lacks is done here. ``checked``: the caller already
+        asked :meth:`settle_unchanged`, so the page is known to need extraction.
         """
-        settled = self.settle_unchanged(page)
+        settled = None if checked else self.settle_unchanged(page)
         if settled is not None:
             return settled
         body_hash = hashlib.sha256(page.body).hexdigest()
@@ -423,12 +425,13 @@ class Ingestor:
         revision: list[RevisionPair] | None = None
         if previous_version_id is not None:
             rows = self.store.version_claims(previous_version_id)
-            previous = [_prior(r, root=root) for r in rows]
+            by_id = {r["claim_id"]: _prior(r, root=root) for r in rows}
+            previous = list(by_id.values())
             alignment = align_versions(
                 self.store.version_text(previous_version_id), rows, article.text, claims
             )
             revision = [
-                (p.kind, _prior(p.old, root=root) if p.old is not None else None, p.new)
+                (p.kind, by_id[p.old["claim_id"]] if p.old is not None else None, p.new)
                 for p in alignment.pairs
             ]
         fuzzy = self._fuzzy(claims, others, previous, article_id, root)

@@ -141,7 +141,7 @@ class StorePipeline:
             outcome = self.ingestor.settle_unchanged(item)
             if outcome is None:  # changed or new: only these are worth extracting
                 analysis = await analyze_elsewhere(item) if self.analyze_processes else None
-                outcome = self.ingestor.ingest(item, analysis=analysis)
+                outcome = self.ingestor.ingest(item, analysis=analysis, checked=True)
                 self.stats.inc_value("deltawatch/extracted")
             self.stats.inc_value("deltawatch/pages")
             self.stats.inc_value(f"deltawatch/{outcome.status}")
