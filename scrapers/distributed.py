@@ -675,7 +675,8 @@ async def run_worker(
     from scrapy.crawler import AsyncCrawlerRunner, Crawler
     from scrapy.settings import Settings
 
-    from scrapers.run import REACTOR, _Stop
+    from scrapers.run import REACTOR
+    from scrapers.stop import Stop
 
     # Scrapy polls an idle scheduler every 5 s; the shared queue fills from other
     # machines, so a worker looks more often (a class constant of the engine).
@@ -701,7 +702,7 @@ async def run_worker(
             client.set(keys.worker(worker_id), str(time.time()), ex=ttl)
             recover_dead_workers(client, names, keys=keys)
 
-    with _Stop() as stop:
+    with Stop() as stop:
         for _, crawler in crawlers:
             stop.watch(crawler)
         beating = asyncio.ensure_future(beat())
@@ -750,7 +751,7 @@ def enqueue(
     the writer finds the round's work all done). Each source's known articles go along,
     so workers make the same conditional, new-or-due-only requests a local crawl makes.
     """
-    from scrapers.run import _known
+    from scrapers.plan import plan_round
 
     client = connect(redis_url)
     keys = Keys(prefix)
@@ -767,12 +768,7 @@ def enqueue(
     try:
         store.sync_sources(s.as_row() for s in sources)
         run_id = store.start_run(trigger=f"{trigger}+redis", sources=[s.name for s in taken])
-        now = store.now()
-        plans = {
-            s.name: (_known(store, s.name, now),
-                     store.due_articles(s.name, now=now, budget=recheck_budget))
-            for s in taken
-        }  # fmt: skip
+        plans = plan_round(store, taken, now=store.now(), budget=recheck_budget)
     finally:
         store.close()
     report.run_id = run_id

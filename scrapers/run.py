@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,8 +28,10 @@ from scrapy.utils.reactor import install_reactor
 
 from pipelines.ingest import DEFAULT_RECHECK
 from scrapers.failures import ROBOTS_DISALLOWED
+from scrapers.plan import RECHECK_BUDGET, SourcePlan, plan_round
 from scrapers.settings import crawl_settings
 from scrapers.spiders import SPIDERS
+from scrapers.stop import Stop
 from seeds.config import Source
 from storage import queries
 from storage.store import Store
@@ -40,8 +41,6 @@ __all__ = ["RunReport", "SourceReport", "crawl", "run_in_reactor"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-#: At most this many due rechecks per source and run, most overdue first.
-RECHECK_BUDGET = 200
 COUNTS = ("pages", "extracted", "new_article", "new_version", "unchanged", "seen_before", "skipped",
           "suspect", "not_modified", "not_due", "refetch_signal", "retired", "robots_blocked",
           "fetch_errors", "claims",
@@ -92,80 +91,13 @@ def _run_counts(reports: Sequence[SourceReport]) -> dict[str, int]:
     }
 
 
-def _known(store: Store, source: str, now: str) -> dict[str, dict[str, Any]]:
-    """Stored articles of a source by every URL they are listed under, with a ``due`` flag."""
-    known: dict[str, dict[str, Any]] = {}
-    for row in store.known_articles(source):
-        row["due"] = row["status"] == "active" and (row["next_check_at"] or "~") <= now
-        known[row["url"]] = row
-        if row["fetched_url"]:
-            known[row["fetched_url"]] = row
-    return known
-
-
-class _Stop:
-    """SIGINT/SIGTERM during a run: stop fetching, finish pages in flight, record ``interrupted``.
-
-    Installed when the run begins (before locks are taken), so a signal at any moment is
-    handled rather than killing the process between writes. A crawler told to stop before
-    its engine runs forgets it was told and never finishes (``Crawler.stop_async`` only
-    stops a running engine, and the engine_started signal comes before the engine counts as
-    running), so each crawler is stopped once its engine runs, however late the signal or the
-    start.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._running: set[Crawler] = set()
-        self._pending: set[asyncio.Future[None]] = set()  # keep references until done
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _Stop:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self.request)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    def request(self, *_: Any) -> None:
-        if self.requested:
-            return
-        self.requested = True
-        log.warning("stopping: finishing pages in flight, recording the run as interrupted")
-        for crawler in list(self._running):
-            self._stop(crawler)
-
-    def watch(self, crawler: Crawler) -> None:
-        crawler.signals.connect(
-            lambda **_: self._started(crawler), signal=signals.engine_started, weak=False
-        )
-
-    def _started(self, crawler: Crawler) -> None:
-        self._running.add(crawler)
-        if self.requested:
-            self._stop(crawler)
-
-    def _stop(self, crawler: Crawler) -> None:
-        self._pending.add(asyncio.ensure_future(self._stop_when_running(crawler)))
-
-    @staticmethod
-    async def _stop_when_running(crawler: Crawler) -> None:
-        # engine_started fires before the engine counts as running; wait for it to.
-        while crawler.crawling and not (crawler.engine and crawler.engine.running):
-            await asyncio.sleep(0.05)
-        if crawler.crawling:
-            await crawler.stop_async()
-
-
 async def _acquire_locks(
     store: Store,
     sources: Sequence[Source],
     *,
     wait: float,
     on_wait: Callable[[str], None] | None,
-    stop: _Stop,
+    stop: Stop,
 ) -> tuple[list[Source], dict[str, str]]:
     """Take each source's run lock, waiting up to ``wait`` seconds; report the ones still taken."""
     host, pid = socket.gethostname(), os.getpid()
@@ -214,9 +146,8 @@ async def crawl(
     another process is crawling is waited for up to ``lock_wait`` seconds, then
     skipped with a message naming the holder.
     """
-    with _Stop() as stop:
-        store = Store(db_path)
-        try:
+    with Stop() as stop:
+        with Store(db_path) as store:
             store.sync_sources(s.as_row() for s in sources)
             taken, locked = await _acquire_locks(
                 store, sources, wait=lock_wait, on_wait=on_wait, stop=stop
@@ -224,34 +155,22 @@ async def crawl(
             run_id = store.start_run(
                 trigger=trigger, sources=[s.name for s in sources], pid=os.getpid()
             )
-            now = store.now()
             budget = int((overrides or {}).get("DELTAWATCH_RECHECK_BUDGET", RECHECK_BUDGET))
-            plans = {
-                s.name: (
-                    _known(store, s.name, now),
-                    store.due_articles(s.name, now=now, budget=budget),
-                )
-                for s in taken
-            }
-        finally:
-            store.close()
+            plans = plan_round(store, taken, now=store.now(), budget=budget)
         try:
             return await _crawl_locked(
                 taken, plans, locked, run_id=run_id, db_path=db_path, recheck=recheck,
                 overrides=overrides, on_item=on_item, stop=stop,
             )  # fmt: skip
         finally:
-            store = Store(db_path)
-            try:
+            with Store(db_path) as store:
                 for source in taken:
                     store.release_lock(f"source:{source.name}", pid=os.getpid())
-            finally:
-                store.close()
 
 
 async def _crawl_locked(
     sources: Sequence[Source],
-    plans: dict[str, tuple[dict[str, Any], list[str]]],
+    plans: dict[str, SourcePlan],
     locked: dict[str, str],
     *,
     run_id: int,
@@ -259,7 +178,7 @@ async def _crawl_locked(
     recheck: Sequence[timedelta],
     overrides: dict[str, Any] | None,
     on_item: Callable[[str, Any], None] | None,
-    stop: _Stop,
+    stop: Stop,
 ) -> RunReport:
     runner = AsyncCrawlerRunner(Settings({"TWISTED_REACTOR": REACTOR}))
     crawlers: list[tuple[Source, Crawler]] = []
@@ -280,7 +199,7 @@ async def _crawl_locked(
     if not stop.requested:
         await asyncio.gather(
             *(
-                runner.crawl(c, source=s, known=plans[s.name][0], due=plans[s.name][1])
+                runner.crawl(c, source=s, known=plans[s.name].known, due=plans[s.name].due)
                 for s, c in crawlers
             )
         )
@@ -293,8 +212,7 @@ async def _crawl_locked(
             stats = {}
         counts = {k: int(stats.get(f"deltawatch/{k}", 0)) for k in COUNTS}
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
-    store = Store(db_path)
-    try:
+    with Store(db_path) as store:
         # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
         errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
         by_name = {s.name: s for s in sources}
@@ -318,8 +236,6 @@ async def _crawl_locked(
             counts=_run_counts(reports),
             stats={r.name: {"counts": r.counts, "finish_reason": r.finish_reason} for r in reports},
         )
-    finally:
-        store.close()
     return RunReport(run_id, status, reports, errors)
 
 
