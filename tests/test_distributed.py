@@ -98,6 +98,11 @@ class CountingServer(ThreadingHTTPServer):
         self.hits: list[tuple[float, str]] = []
         self.lock = threading.Lock()
         self.delay = 0.0
+        #: Requests after the first ``hold_from`` wait until ``released`` is set: a test
+        #: freezes a crawl mid-way this way, however slow the machine is.
+        self.hold_from: int | None = None
+        self.released = threading.Event()
+        self.released.set()
 
     @property
     def base_url(self) -> str:
@@ -111,6 +116,8 @@ class CountingServer(ThreadingHTTPServer):
         with self.lock:
             self.hits.clear()
         self.delay = 0.0
+        self.hold_from = None
+        self.released.set()
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -119,6 +126,9 @@ class _Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.lock:
             self.server.hits.append((time.monotonic(), self.path))
+            held = self.server.hold_from is not None and len(self.server.hits) > self.server.hold_from
+        if held:
+            self.server.released.wait(timeout=120)
         if self.server.delay:
             time.sleep(self.server.delay)
         super().do_GET()
@@ -360,7 +370,10 @@ def test_three_workers_fetch_each_page_once_and_store_what_one_machine_stores(
 def test_killing_a_worker_and_the_ingest_midway_loses_nothing(
     site: Site, client: redis.Redis, procs: Procs, tmp_path: Path
 ) -> None:
-    site.server.delay = 0.05  # slow enough that the kill lands mid-crawl
+    # The site stops answering after 60 stories until the kill: the doomed worker then
+    # holds leases and the writer has stored part of the crawl, on any machine's speed.
+    site.server.hold_from = len(site.navigation) + 60
+    site.server.released.clear()
     doomed = procs.worker(site.sources)
     procs.worker(site.sources)
     wait_for(lambda: len(workers_alive(client)) == 2, timeout=30, why="two workers up")
@@ -384,6 +397,7 @@ def test_killing_a_worker_and_the_ingest_midway_loses_nothing(
     writer.kill()
     doomed.wait()
     writer.wait()
+    site.server.released.set()
     assert stored() < SITEMAP_PAGES + WIRE_PAGES
     procs.worker(site.sources)  # a replacement, as a supervisor would start
     ingest_to_the_end(procs, db, site.sources)
