@@ -22,7 +22,8 @@ APPROX_BEFORE: Final = approximator_pattern()
 
 _ADDS_UP: Final = re.compile(r"\badd(?:s|ed|ing)?\s+up$", re.IGNORECASE)
 APPROX_AFTER: Final = re.compile(
-    r"\s*(?:or\s+so|or\s+something|or\s+more|and\s+(?:more|above))\b", re.I
+    r"\s*(?:or\s+so|or\s+something|or\s+(?:more|greater|higher|longer)|and\s+(?:more|above))\b",
+    re.I,
 )
 
 RANGE_HEAD: Final = re.compile(
@@ -45,6 +46,32 @@ def approx_before(text: str, start: int) -> tuple[str, int]:
     if kind == "under" and _ADDS_UP.search(window, 0, match.start() + 2):
         return "exact", start  # "adds up to 6 PB" is a total, not a cap
     return kind, start - (len(window) - match.start())
+
+#: "by a margin of 48% to 38%", "voted 9 to 1": two sides, not the ends of a range.
+_SIDES: Final = re.compile(r"\b(?:by|margin\s+of|vot(?:e|ed|es|ing)|ratio\s+of)\s+(?:a\s+)?$", re.I)
+
+
+#: A verb of change right before the first amount: "rose 2% to 5%" is by how much and to what.
+_CHANGE: Final = re.compile(
+    r"\b(?:rose|rise[sn]?|rising|fell|fall(?:s|en|ing)?|increas\w*|decreas\w*|climb\w*|jump\w*|"
+    r"gain\w*|drop\w*|declin\w*|grew|grow\w*|up|down|added|lost|cut|rais\w*|slip\w*|soar\w*|"
+    r"plung\w*|slid\w*|tumbl\w*|surg\w*|advanc\w*|edg\w*\s+(?:up|down|higher|lower))"
+    r"\s+(?:by\s+)?(?:an?\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _same_kind(first: Mention, second: Mention, lead: str) -> bool:
+    """ "X to Y" is a range when both are one kind of amount (or the first is bare) and
+    nothing says they are a before and after ("from") or two sides ("by 56% to 35%")."""
+    if first.role or second.role or UP_FROM.search(lead) or _SIDES.search(lead):
+        return False
+    if first.unit == second.unit:
+        if first.unit != "count" and _CHANGE.search(lead):
+            return False  # "rose 0.5% to 4.5%": a change and the level it reached
+        return first.unit != "count" or first.value < second.value
+    return first.unit == "count" and second.unit != "count"
+
 
 def share_unit(first: Mention, second: Mention, text: str) -> None:
     """ "15 and 20 investments", "$2-3 billion": the first number takes the second's unit,
@@ -83,10 +110,15 @@ def pair_ranges(text: str, out: list[Mention]) -> None:
         gap = text[first.end : second.start]
         if not re.fullmatch(r"\s*(?:and|to|or|-|–|—)\s*", gap, re.IGNORECASE):
             continue
+        if gap.strip() == "—" and gap != "—":
+            continue  # "$2.554 — $1.15 less": a spaced em dash opens an aside
         lead = text[max(0, first.start - 40) : first.start]
         head = RANGE_HEAD.search(lead)
-        # a dash or "or" between two numbers is a range on its own: "1.4–2.0%", "four or five"
-        dash = gap.strip().lower() in {"-", "–", "—", "or"}
+        # a dash or "or" between two numbers is a range on its own: "1.4–2.0%", "four or five";
+        # so is "to" between two amounts of one kind: "US $89 to $93 billion", "3.5 to 4 percent"
+        dash = gap.strip().lower() in {"-", "–", "—", "or"} or (
+            gap.strip().lower() == "to" and _same_kind(first, second, lead)
+        )
         if head is None and not dash:
             continue
         starts_from = (

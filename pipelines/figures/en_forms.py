@@ -15,11 +15,37 @@ from .numbers import VULGAR
 from .units import spelling_pattern, unit_name
 
 __all__ = [
-    "AGE", "ATOM", "CAPITAL_NEXT", "COMPARATIVE", "DENOMS", "GLUED_NUMBER", "HALF_PERIOD",
-    "MAGNITUDE", "MAGNITUDE_IN", "MID_SENTENCE", "MULTIPLE_VERBS", "ORDINAL_NOT_RANK",
-    "ORDINAL_WORDS", "OR_NEXT", "PERCENT", "PLUS", "POINT_IN_TIME", "RANK_VERB_BEFORE",
-    "REFERENCE", "SIGN", "STARTER_STEMS", "TIME_UNITS", "UNIT", "WORD_NUMBERS",
-    "WORD_ORDINAL_RANK", "YEAR_LIKE", "candidates", "unit_name",
+    "AGE",
+    "ATOM",
+    "CAPITAL_NEXT",
+    "COMPARATIVE",
+    "DENOMS",
+    "GLUED_NUMBER",
+    "HALF_DOZEN",
+    "HALF_PERIOD",
+    "MAGNITUDE",
+    "MAGNITUDE_IN",
+    "MID_SENTENCE",
+    "MULTIPLE_VERBS",
+    "OF_POINT",
+    "ORDINAL_NOT_RANK",
+    "ORDINAL_WORDS",
+    "OR_NEXT",
+    "PERCENT",
+    "PLUS",
+    "POINT_IN_TIME",
+    "RANK_NO",
+    "RANK_VERB_BEFORE",
+    "REFERENCE",
+    "SIGN",
+    "STARTER_STEMS",
+    "TIME_UNITS",
+    "UNIT",
+    "WORD_NUMBERS",
+    "WORD_ORDINAL_RANK",
+    "YEAR_LIKE",
+    "candidates",
+    "unit_name",
 ]  # fmt: skip
 
 WORD_NUMBERS: Final = (
@@ -37,7 +63,9 @@ ORDINAL_WORDS: Final = {
     "eighth": 8, "ninth": 9, "tenth": 10,
 }  # fmt: skip
 
-MULTIPLE_VERBS: Final = {"doubled": 2.0, "tripled": 3.0, "trebled": 3.0, "quadrupled": 4.0}
+MULTIPLE_VERBS: Final = {
+    "doubled": 2.0, "tripled": 3.0, "trebled": 3.0, "quadrupled": 4.0, "double": 2.0, "triple": 3.0,
+}  # fmt: skip
 
 #: One scan finds every number-like atom; the named group says which kind it is.
 ATOM: Final = re.compile(
@@ -51,7 +79,7 @@ ATOM: Final = re.compile(
     r"|(?P<num>(?<![\w.,/])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
     rf"|(?P<word>(?<![A-Za-z\-])(?:{WORD_NUMBERS})(?:[\s\-]+(?:and\s+)?(?:{WORD_NUMBERS}))*"
     r"(?![A-Za-z]))"
-    r"|(?P<mult>(?<![A-Za-z])(?:doubled|tripled|trebled|quadrupled|twice)(?![A-Za-z]))"
+    r"|(?P<mult>(?<![A-Za-z])(?:doubled|tripled|trebled|quadrupled|twice|double|triple)(?![A-Za-z\-]))"
     r"|(?P<ordw>(?<![A-Za-z])(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
     r"tenth)(?![A-Za-z]))",
     re.IGNORECASE,
@@ -70,8 +98,10 @@ MAGNITUDE_IN: Final = re.compile(r"(?<=[\d\s])(?:trillion|billion|million|thousa
 
 PLUS: Final = re.compile(r"\+(?![\dA-Za-z])")
 
+#: "5%", "5 percent", "5 percentage points", "49-per-cent", British "5pc".
 PERCENT: Final = re.compile(
-    r"\s?(?:%|percent(?:age points?)?|per\s?cent|pct)(?![A-Za-z])", re.IGNORECASE
+    r"(?:\s?(?:%|percent(?:age points?)?|per[\s\-]?cent|pct)|-per-cent|pc)(?![A-Za-z])",
+    re.IGNORECASE,
 )
 
 #: Physical units after a number, longest spellings first.
@@ -94,7 +124,9 @@ WORD_ORDINAL_RANK: Final = re.compile(
 #: A minus sign or the word "minus" right before a number (not a hyphen between two numbers).
 SIGN: Final = re.compile(r"(?:(?<![\w.,%])[-−–]|\bminus[\s\-])$", re.IGNORECASE)
 
-AGE: Final = re.compile(r"[\s\-]*years?[\s\-]*old\b", re.IGNORECASE)
+AGE: Final = re.compile(
+    r"(?:\s*(?:to|-|–|or)\s*\d{1,3})?[\s\-]*years?[\s\-]*old\b", re.IGNORECASE
+)  # "28-year-old", "25 to 34 years old" (both ends)
 
 REFERENCE: Final = re.compile(
     r"\b(?:the|these|those|its|their|our|my|his|her|your)\s+(?:other\s+)?$", re.IGNORECASE
@@ -125,7 +157,8 @@ LETTERS: Final = re.compile(r"[A-Za-z]+")
 STARTERS: Final = frozenset(
     [*WORD_NUMBERS.split("|"), *DENOMS.replace("?", "").split("|"), "a", "quarter", "thirds",
      "quarters", "fourths", "fifths", "sixths", "sevenths", "eighths", "ninths", "tenths",
-     "doubled", "tripled", "trebled", "quadrupled", "twice", *ORDINAL_WORDS]
+     "doubled", "tripled", "trebled", "quadrupled", "twice", "double", "triple",
+     *ORDINAL_WORDS]
 )  # fmt: skip
 
 #: Substrings every starter word contains (a quick test before tokenizing a sentence).
@@ -146,6 +179,15 @@ RANK_VERB_BEFORE: Final = re.compile(
 )
 
 YEAR_LIKE: Final = re.compile(r"(?:1[89]|2[01])\d{2}")
+
+#: "No. 8 on the list": a rank (identifiers after a capitalized noun are traps.py's).
+RANK_NO: Final = re.compile(r"\bNo\.\s?$")
+
+#: "half-a-dozen", "a half-dozen": six.
+HALF_DOZEN: Final = re.compile(r"(?:a\s+)?half[\s\-]+(?:a[\s\-]+)?dozen\b", re.IGNORECASE)
+
+#: "half a percentage point": the fraction of a point, not a share.
+OF_POINT: Final = re.compile(r"[\s\-]+(?:a\s+|of\s+a\s+)?percentage[\s\-]+points?\b", re.I)
 
 TIME_UNITS: Final = frozenset({"s", "min", "h", "day", "month", "year"})
 

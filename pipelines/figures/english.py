@@ -30,16 +30,19 @@ from .en_forms import (
     CAPITAL_NEXT,
     COMPARATIVE,
     GLUED_NUMBER,
+    HALF_DOZEN,
     HALF_PERIOD,
     MAGNITUDE,
     MID_SENTENCE,
     MULTIPLE_VERBS,
+    OF_POINT,
     OR_NEXT,
     ORDINAL_NOT_RANK,
     ORDINAL_WORDS,
     PERCENT,
     PLUS,
     POINT_IN_TIME,
+    RANK_NO,
     RANK_VERB_BEFORE,
     REFERENCE,
     SIGN,
@@ -66,11 +69,29 @@ from .numbers import (
 )
 from .traps import is_title_case
 from .units import physical_unit
+from .vocabulary import words as vocabulary
 
 __all__ = ["STARTER_STEMS", "find_english"]
 
 #: "or more", "and above" after a number make it a floor; "or so", "or something" an estimate.
-_MORE: Final = re.compile(r"more|above", re.IGNORECASE)
+_MORE: Final = re.compile(r"more|above|greater|higher|longer", re.IGNORECASE)
+
+#: "16 times earnings", "14 times this year's EPS": a valuation multiple (seeds/english.toml).
+_MULTIPLE_BASE: Final = re.compile(
+    r"\s+(?:" + "|".join(re.escape(w) for w in sorted(vocabulary("multiple_bases"), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+#: "one of the five pillars", "one of its two pilots": the total of a partitive is a count.
+_PARTITIVE_BEFORE: Final = re.compile(
+    r"\bof\s+(?:the|its|their|his|her|our|these|those)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+#: "the five years that", "the past two years": a span of time, not a reference back.
+_TIME_NEXT: Final = re.compile(r"[\s\-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
+#: "three of its parks", "two of his children": a spelled count of a group named after "of".
+_OF_GROUP: Final = re.compile(
+    r"\s+of\s+(?:the|its|their|his|her|our|these|those)\b", re.IGNORECASE
+)
 
 
 class _Reader(MetricReader):
@@ -155,6 +176,9 @@ class _Reader(MetricReader):
         text = self.text
         num, den = match.group("fnum"), match.group("fden")
         start = match.start()
+        dozen = HALF_DOZEN.match(text, start)
+        if dozen is not None:  # "a half-dozen project managers", "half-a-dozen countries"
+            return self._number(start, dozen.end(), "6", value=6.0)
         if num is None or num in ("a", "A"):
             before = text[max(0, match.start() - 12) : match.start()]
             if (
@@ -176,6 +200,9 @@ class _Reader(MetricReader):
         if value is None:
             return None
         approx, span_start = self._approx_span(start, match.end())
+        point = OF_POINT.match(text, match.end())
+        if point is not None:  # "half a percentage point": 0.5 of a point, in the unit of %
+            return Mention(value / 100, "%", approx, span_start, point.end())
         if (
             OF_PHRASE.match(text, match.end()) is None
             and PRONOUN_OBJ.match(text, match.end()) is None
@@ -187,6 +214,11 @@ class _Reader(MetricReader):
 
     def _share(self, match: re.Match[str]) -> Mention | None:
         snum, sden = match.group("snum"), match.group("sden")
+        plain_of = re.match(r"\s*of\s", match.group()[len(snum) :]) is not None
+        if plain_of and sden.isdigit() and np_words(self.text, match.end())[0]:
+            # "29 of 50 states": two counts; "one out of every three", "7 in 10": a share
+            return self._number(match.start(), match.start() + len(snum), snum,
+                                None if snum.isdigit() else parse_en_word(snum))  # fmt: skip
         num = float(snum) if snum.isdigit() else parse_en_word(snum)
         den = float(sden) if sden.isdigit() else parse_en_word(sden)
         if num is None or den is None:
@@ -230,6 +262,8 @@ class _Reader(MetricReader):
         word = match.group().lower()
         value = 2.0 if word == "twice" else MULTIPLE_VERBS[word]
         approx, span_start = self._approx_span(match.start(), match.end())
+        if word in ("double", "triple") and approx == "exact":
+            return None  # "double-digit", "a double benefit"; "nearly double" is a multiple
         mention = Mention(value, "x", approx, span_start, match.end())
         mention.metric = self._multiple_metric(mention)
         return mention
@@ -238,7 +272,11 @@ class _Reader(MetricReader):
         value = parse_en_word(match.group("word"))
         if value is None or value == 0:
             return None
-        if REFERENCE.search(self.text, max(0, match.start() - 16), match.start()):
+        if (
+            REFERENCE.search(self.text, max(0, match.start() - 16), match.start())
+            and not _TIME_NEXT.match(self.text, match.end())
+            and not _PARTITIVE_BEFORE.search(self.text, max(0, match.start() - 30), match.start())
+        ):
             return None  # "the two cities", "my other two interests": a reference, not a count
         if (
             match.group("word")[:1].isupper()
@@ -321,6 +359,8 @@ class _Reader(MetricReader):
             and not COMPARATIVE.match(text, cursor)
             and not GROWTH_VERB.search(text, max(0, start - 30), start)
         )
+        if occurrences and ("." in raw or _MULTIPLE_BASE.match(text, cursor)):
+            occurrences = False  # "16.36 times trailing earnings": a valuation multiple
         if occurrences:
             unit = "count"  # "five times a second": occurrences; "ten times faster": a multiple
         if (
@@ -346,7 +386,10 @@ class _Reader(MetricReader):
             unit == "count"
             and magnitude == 1.0
             and currency is None
-            and RANK_VERB_BEFORE.search(text, max(0, start - 20), start)
+            and (
+                RANK_VERB_BEFORE.search(text, max(0, start - 20), start)
+                or RANK_NO.search(text, max(0, start - 5), start)
+            )
         ):
             mention = Mention(value, "rank", "exact", start, end)  # "ranks 3 globally"
             self._rank_metric(mention)
@@ -384,6 +427,8 @@ class _Reader(MetricReader):
             return True
         if OR_NEXT.match(self.text, cursor):
             return True  # "two or three times": one end of a range
+        if value >= 2 and _OF_GROUP.match(self.text, cursor):
+            return True  # "three of its parks", "two of his children"
         words, _, _ = np_words(self.text, cursor)
         return value >= 2 and (bool(words) or approx != "exact")
 

@@ -33,6 +33,10 @@ _INDICES: Final = "|".join(
     re.escape(name).replace(r"\ ", r"\s").replace(r"\-", r"[\s\-]") for name in _NAME_DATA["indices"]
 )
 
+#: Statistics named by the length of their period: "52-week high", "200-day moving average".
+_PERIOD_STATS: Final = "|".join(re.escape(w).replace(r"\ ", r"\s") for w in _NAME_DATA["period_statistics"])
+_PERIOD_UNITS: Final = "week|day|month|year"
+
 _CLOCK: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _INDEX_GATES: Final = tuple(
     {re.split(r"[\s\-/]", name)[0] if name[1:2] != " " else name[:3] for name in _NAME_DATA["indices"]}
@@ -71,10 +75,12 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("月",), r"\d(?<!\d\d)\d?月(?:份|初|中旬|下旬|上旬|底|末)?(?!\d)"),
     (("年",), r"[12](?<![\d.][12])[0-9]\d{2}\s?年(?:代|度|初|底|末|中|前|后|以来)?"),
     (("年",), r"[一二三四五六七八九〇零]{4}年"),
-    # Periods told as spans: "in the first 11 months of 2024", "over the past 5 years"
+    # Periods of a calendar told as spans: "in the first 11 months of 2024" (while "over the
+    # past 5 years" is a duration, a figure)
     (
         ("first", "last", "past", "next", "previous", "coming"),
-        r"\b(?:first|last|past|next|previous|coming)\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\b",
+        r"\b(?:first\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\b|(?:last|past|next|previous|"
+        r"coming)\s+\d{1,2}\s+(?:months|years|days|weeks|quarters)\s+of\s+(?:the\s+year|\d{4})\b)",
     ),
     # Years in decades and seasons: the 2020s, Q3 2025, H1
     (None, r"(?:19|20)(?<!\w..)\d{2}s\b"),
@@ -87,7 +93,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (None, r"\d(?<![\d,.]\d)\d{6,}(?![\d,.])"),
     (
         None,
-        r"(?:电话|热线|传真|邮编|许可证|备案号|ICP备|ICP证|公网安备|编号|Tel|Fax|Hotline|No\.|"
+        r"(?:电话|热线|传真|邮编|许可证|备案号|ICP备|ICP证|公网安备|编号|Tel|Fax|Hotline|"
         r"License|Licence|ID)[\s:：号]*[\dA-Za-z\-\s()]{3,}",
     ),
     (None, r"[沪京粤浙苏皖]ICP[备证]\d+号(?:-\d+)?"),
@@ -95,7 +101,21 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("+",), r"\d(?<!\w\d)\d*\s?\+\s?(?:\d+|[A-Z])\b(?!\s?(?:%|percent))"),
     ((".0",), r"(?<=[A-Za-z]\s)\d{1,2}\.0\b"),
     (("top", "Top", "TOP"), r"\b(?:top|Top|TOP)[\s\-]\d{1,4}\b"),
-    (("No.",), r"\bNo\.\s?\d+\b"),
+    # "Proposition No. 5" names one; "No. 8 on the list" is a rank (english.py)
+    (("No.",), r"(?<=[\w,] )[A-Z][a-z]+\s+No\.\s?\d+\b"),
+    # North American phone numbers: 1-800-555-0199, (646) 274-2455, 646-274-2455
+    (None, r"(?<![\w.\-])(?:1[\s\-.])?(?:\(\d{3}\)\s?|\d{3}[\s\-.])\d{3}[\-.]\d{4}\b"),
+    # Model numbers with a series: Airbus A320-200, Boeing 737-800
+    (("-",), r"\b[A-Z]{0,4}\d{2,4}[A-Z]?-\d{1,4}[A-Z]?\b(?![.,]\d|\s?%)"),
+    # A period named by its length (seeds/names.toml): "52-week high", "trailing-12-month"
+    (
+        None,
+        rf"(?i:\d(?<!\w\d)\d{{0,2}}[\s\-](?:{_PERIOD_UNITS})[\s\-]"
+        rf"(?:[—–-]+\s*and\s+[\w\-]+\s*[—–-]+\s*)?(?:{_PERIOD_STATS})\b)",
+    ),
+    # A list title quoted or cited: “10 Breakthrough Technologies 2014”, (see 35 Innovators Under 35)
+    (("“", '"', "(see"), r"(?:(?<=[“\"])|(?<=\(see ))\d{1,4}\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+(?:\s+\d+)?"),
+    (("trailing", "Trailing"), r"(?i:\btrailing[\s\-]\d{1,2}[\s\-](?:months?|weeks?|days?|years?)\b)"),
     # Index names: S&P 500, Nikkei 225, TA-125 (seeds/names.toml); codes of a capitalized name
     # and a hyphen: FFF-258, F-35
     (_INDEX_GATES, rf"\b(?:{_INDICES})\b"),
@@ -114,7 +134,8 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Ages used as adjectives, rate denominators, sports scores
     (("year",), r"\d(?<!\w\d)\d{0,2}[\s\-]year[\s\-]old\b"),
     (("aged",), r"\baged\s+\d{1,3}\b"),
-    (("age",), r"\bage\s+(?:of\s+)?\d{1,3}\b"),
+    (("age",), r"\bages?\s+(?:of\s+)?\d{1,3}(?:\s*(?:to|-|–|and|or)\s*\d{1,3})?\b"),
+    (("younger", "older"), r"\b(?:younger|older)\s+than\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|years?\s+(?:of|in|on|at)))"),
     # News gives ages in commas after a name: "Cathy Medernach, 48, told ..."
     ((",",), r"\b[A-Z][a-z]+,\s\d{1,3}(?=,)"),
     (
@@ -134,6 +155,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
         ("won", "beat", "lost", "drew", "trailed", "led", "ended", "finished"),
         r"\b(?:won|beat|lost|drew|trailed|led|ended|finished)\s+\d{1,2}[-–]\d{1,2}\b",
     ),
+    (("score", "halftime", "half-time"), r"\d(?<![\d.]\d)\d?[-–]\d{1,2}(?=\s+(?:at\s+)?(?:halftime|half-time|the\s+break)\b)|\bscore\s(?:was|is|of)\s\d{1,2}[-–]\d{1,2}\b"),
     # Addresses: Building 3, Room 1204, 88 Keyuan Road, 1000号, 3号楼
     (
         (

@@ -77,7 +77,7 @@ def physical_unit(text: str, pos: int) -> tuple[str, int] | None:
 
 
 def _spelling_key(text: str) -> str:
-    return " ".join(re.split(r"[\s.]+", text.lower())).strip()
+    return " ".join(re.split(r"[\s.\-]+", text.lower())).strip()
 
 
 @cache
@@ -91,7 +91,8 @@ def _spellings() -> dict[str, str]:
 def spelling_pattern() -> re.Pattern[str]:
     """The spellings of ``[spellings]`` after a number, longest first, in group ``u``."""
     words = sorted(_spellings(), key=len, reverse=True)
-    alternatives = "|".join(r"[\s.]+".join(map(re.escape, word.split(" "))) for word in words)
+    # words of a spelling may also be joined by hyphens: "a 100-square-kilometre area"
+    alternatives = "|".join(r"[\s.\-]+".join(map(re.escape, word.split(" "))) for word in words)
     return re.compile(rf"[\s\-]?(?P<u>{alternatives})(?![A-Za-z])", re.IGNORECASE)
 
 
