@@ -287,7 +287,7 @@ def _enqueue_round(sources: Sequence[Any], db: str, redis_url: str, *, trigger: 
     """Queue one round for the workers and say what was queued and what was skipped."""
     import redis
 
-    from scrapers.distributed import enqueue
+    from scrapers.cluster.enqueue import enqueue
 
     try:
         report = enqueue(sources, db_path=db, redis_url=redis_url, trigger=trigger,
@@ -433,7 +433,7 @@ def worker_cmd(redis_url: str, sources_file: str | None, heartbeat: float) -> No
     """
     import redis
 
-    from scrapers.distributed import run_worker
+    from scrapers.cluster.worker import run_worker
     from scrapers.run import run_in_reactor
 
     config = _load_config(sources_file)
@@ -469,9 +469,9 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
 
     import redis
 
-    from pipelines.queue import QueueLockedError
-    from pipelines.queue_ingest import ingest_queue
-    from scrapers.distributed import connect
+    from scrapers.cluster.items_queue import QueueLockedError
+    from scrapers.cluster.wire import connect
+    from scrapers.cluster.writer import ingest_queue
 
     config = _load_config(sources_file)
     ctx.check(write=True)

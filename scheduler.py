@@ -107,11 +107,8 @@ def next_run(interval: str, *, after: datetime, failures: int = 0) -> datetime:
 
 def _backing_off(name: str, db_path: str) -> bool:
     """Is this source waiting out a backoff after failing several runs in a row?"""
-    store = Store(db_path)
-    try:
+    with Store(db_path) as store:
         health = store.run_health(name)
-    finally:
-        store.close()
     if health is not None and health["last_run_at"]:
         failures = health["consecutive_failures"] or 0
         delay = backoff_delay(health["interval"], failures)
@@ -131,7 +128,7 @@ def enqueue_source(name: str, sources_file: str, db_path: str, redis_url: str) -
     No child process: queueing is a few Redis writes, and the crawl itself happens in
     ``deltawatch worker`` processes. Returns 0, or 1 when the source was skipped.
     """
-    from scrapers.distributed import enqueue
+    from scrapers.cluster.enqueue import enqueue
     from seeds.config import load_sources
 
     if _backing_off(name, db_path):

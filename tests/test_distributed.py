@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from pipelines.queue import Keys
 from scheduler import Daemon, enqueue_source
+from scrapers.cluster.wire import Keys
 from seeds.config import load_sources
 from seeds.demo_site import running
 from storage.snapshot import canonical_snapshot
