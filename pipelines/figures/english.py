@@ -423,6 +423,8 @@ class _Reader(MetricReader):
         them ("two women", "seven others"), and from one with a unit ("one minute", "four
         months"), as tests/gold/real.py's guide has it; a lone "one" is mostly the article.
         """
+        if unit == "bit":
+            return False  # "not one bit", "two bits": idioms, not data sizes
         if magnitude != 1.0 or unit == "%" or is_money(unit) or unit != "count":
             return True
         if OR_NEXT.match(self.text, cursor):

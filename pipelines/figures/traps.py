@@ -177,7 +177,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     ),
     (
         ("Road", "Street", "Avenue", "Lane", "Rd", "St", "Ave", "Boulevard"),
-        r"\d(?<!\w\d)\d*\s+[A-Z][a-z]+\s+(?:Road|Street|Avenue|Lane|Rd|St|Ave|Boulevard)\b",
+        r"\d(?<!\w\d)\d*\s+(?:[NSEW]\.?\s+)?[A-Z][a-z]+\s+(?:Road|Street|Avenue|Lane|Rd|St|Ave|Boulevard)\b",
     ),
     (("号", "弄"), r"\d+\s?(?:号楼|号线|号院|弄|号(?![\u4e00-\u9fff]*(?:企业|公司)))"),
     # Emoji counters of page chrome (📢0, 👁 27) and spam codes
