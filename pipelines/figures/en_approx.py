@@ -108,7 +108,7 @@ def pair_ranges(text: str, out: list[Mention]) -> None:
     """Join neighbouring figures into ranges and before/after pairs, in place."""
     for first, second in itertools.pairwise(out):
         gap = text[first.end : second.start]
-        if not re.fullmatch(r"\s*(?:and|to|or|-|–|—)\s*", gap, re.IGNORECASE):
+        if not re.fullmatch(r"\s*(?:and|to|or|-|–|—|-to-)\s*", gap, re.IGNORECASE):
             continue
         if gap.strip() == "—" and gap != "—":
             continue  # "$2.554 — $1.15 less": a spaced em dash opens an aside
@@ -116,7 +116,7 @@ def pair_ranges(text: str, out: list[Mention]) -> None:
         head = RANGE_HEAD.search(lead)
         # a dash or "or" between two numbers is a range on its own: "1.4–2.0%", "four or five";
         # so is "to" between two amounts of one kind: "US $89 to $93 billion", "3.5 to 4 percent"
-        dash = gap.strip().lower() in {"-", "–", "—", "or"} or (
+        dash = gap.strip().lower() in {"-", "–", "—", "or", "-to-"} or (
             gap.strip().lower() == "to" and _same_kind(first, second, lead)
         )
         if head is None and not dash:

@@ -137,7 +137,7 @@ MID_SENTENCE: Final = re.compile(r"[\w,;’'] $")
 
 CAPITAL_NEXT: Final = re.compile(r"[ \-][A-Z]")
 
-POINT_IN_TIME: Final = re.compile(r"\s+(?:ago|earlier|later)\b", re.IGNORECASE)
+POINT_IN_TIME: Final = re.compile(r"\s+(?:ago|earlier|later|from\s+now|hence)\b", re.IGNORECASE)
 
 #: What makes "N times" a multiple: a comparative or a base after it.
 COMPARATIVE: Final = re.compile(

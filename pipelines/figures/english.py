@@ -82,6 +82,9 @@ _MULTIPLE_BASE: Final = re.compile(
     re.IGNORECASE,
 )
 
+#: "half a billion", "a quarter of a million": a fraction of the magnitude after it.
+_OF_MAGNITUDE: Final = re.compile(r"[\s\-]+(?:of\s+)?a[\s\-]+(?=(?:trillion|billion|million|thousand)\b)", re.I)
+
 #: "one of the five pillars", "one of its two pilots": the total of a partitive is a count.
 _PARTITIVE_BEFORE: Final = re.compile(
     r"\bof\s+(?:the|its|their|his|her|our|these|those)\s+(?:\w+\s+)?$", re.IGNORECASE
@@ -191,6 +194,11 @@ class _Reader(MetricReader):
                 return None  # "the first half of the year", "the other half"
             if den.lower() != "half" and num is None:
                 return None  # "quarter" alone: "fourth-quarter deals"
+        scaled = _OF_MAGNITUDE.match(text, match.end())
+        if scaled is not None:  # "half a billion dollars", "a quarter of a million people"
+            share = fraction_percent(None if num in (None, "a", "A") else num, den)
+            if share is not None:
+                return self._number(start, scaled.end(), "0", value=share / 100)
         if re.match(
             r"[\s\-]*(?:of\s+(?:the|this|that|next|last)\s+(?:year|decade|century))",
             text[match.end() :],
@@ -336,6 +344,8 @@ class _Reader(MetricReader):
                 over, cursor = True, plus.end()
         elif currency is None:
             named = currency_after(text, cursor)  # "5 Hong Kong dollars", "50 EUR", "3 cents"
+            if named is not None and magnitude == 1.0 and YEAR_LIKE.fullmatch(raw) and named[0].isupper():
+                named = None  # "2015 UAH Spring Career Fair": a year before a name, not hryvnias
             if named is not None:
                 currency, scale, cursor = named
                 magnitude *= scale

@@ -58,6 +58,15 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
         ("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
         r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
     ),
+    # Clock spans: "from 3 to 9 p.m.", "10-11am"
+    (
+        ("am", "pm", "a.m", "p.m", "AM", "PM"),
+        r"\d(?<!\w\d)\d?(?:[:.]\d{2})?\s*(?:to|-|–)\s*\d{1,2}(?:[:.]\d{2})?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
+    ),
+    # Live-blog timestamps opening an entry: "17.00 We are going to leave ...", "09.52 In Indonesia"
+    (None, r"^\s*(?:[01]\d|2[0-3])[.:][0-5]\d(?=\s+[A-Z\"“‘']|\s*$)"),
+    # Emergency and dialled numbers: "calling 911", "a 911 dispatch operator"
+    (("911", "call", "dial", "phone"), r"\b(?:call(?:ed|ing|s)?|dial(?:l?ed|l?ing|s)?|phoned?)\s+\d{3,}\b|\b911\b"),
     # Clock times in words: "twelve o'clock", "three or four a.m."
     (
         ("o'clock", "o’clock", "a.m.", "p.m."),
@@ -66,7 +75,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Years cut to two digits: in ’91, the ’80s
     (("’", "'"), r"(?<![\w’'])[’']\d{2}s?\b"),
     # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
-    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?(?!\d|,\d)"),
+    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:[-–]\d{{1,2}})?(?:,?\s+\d{{4}})?(?!\d|,\d)"),
     (_MONTH_WORDS, rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?"),
     (_MONTH_WORDS, rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b"),
     # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
@@ -137,7 +146,8 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("age",), r"\bages?\s+(?:of\s+)?\d{1,3}(?:\s*(?:to|-|–|and|or)\s*\d{1,3})?\b"),
     (("younger", "older"), r"\b(?:younger|older)\s+than\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|years?\s+(?:of|in|on|at)))"),
     # News gives ages in commas after a name: "Cathy Medernach, 48, told ..."
-    ((",",), r"\b[A-Z][a-z]+,\s\d{1,3}(?=,)"),
+    ((",",), r"\b[A-Z][A-Za-z]+,\s\d{1,3}(?=,)"),
+    (("turn",), r"\bturn(?:ed|s|ing)?\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|million|billion|years?\s+(?:ago|earlier)))"),
     (
         ("per", "every"),
         r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|"
@@ -199,7 +209,7 @@ _GATE_WORDS: Final = frozenset(word for gate, _pattern in _RAW for word in gate 
 _LIST_MARKER: Final = re.compile(
     r"^\s*(?:[\u4e00-\u9fff]{1,12}\d{0,4}[\u4e00-\u9fff]{0,4}\s+)?"  # a spam token glued in front
     r"(?:[(（]?\d{1,2}[.)）、](?=\s|[\u4e00-\u9fff])|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|"
-    r"[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳])"
+    r"[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳]|[-*•]\s*\d{1,3}\s*$)"  # "- 2" alone: an item number
 )
 #: A quoted segment of four words or more is speech, not a name, and keeps its figures.
 _SPEECH_WORDS: Final = re.compile(r"[A-Za-z]+\W+[A-Za-z]+\W+[A-Za-z]+\W+[A-Za-z]+\b")
