@@ -205,3 +205,19 @@ def zh_currency_at(text: str, pos: int) -> tuple[str, float, int] | None:
     if match.group("cent"):
         return table.cents[match.group("cent")], scale * 0.01, match.end()
     return table.names[match.group("name")], scale, match.end()
+
+
+@cache
+def _dollar_adjectives() -> tuple[re.Pattern[str], dict[str, str]]:
+    with _DATA.open("rb") as handle:
+        table: dict[str, str] = tomllib.load(handle)["dollar_adjectives"]
+    names = "|".join(re.escape(n) for n in sorted(table, key=len, reverse=True))
+    return re.compile(rf"\s*\(?(?P<n>{names})(?![\w.])"), table
+
+
+def dollar_country_after(text: str, pos: int) -> tuple[str, int] | None:
+    """ "$254-billion Canadian": the dollar a country adjective after the amount names, and
+    where it ends."""
+    pattern, table = _dollar_adjectives()
+    match = pattern.match(text, pos)
+    return (table[match.group("n")], match.end()) if match is not None else None

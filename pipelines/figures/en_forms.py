@@ -96,7 +96,7 @@ MAGNITUDE: Final = re.compile(
 #: A magnitude word inside a figure's span ("5.51 million"), to scale the other end of a range.
 MAGNITUDE_IN: Final = re.compile(r"(?<=[\d\s])(?:trillion|billion|million|thousand|bn|tn|mn)\b", re.I)
 
-PLUS: Final = re.compile(r"\+(?![\dA-Za-z])")
+PLUS: Final = re.compile(r"(?:\+|-plus\b)(?![\dA-Za-z])")  # "1,700+", "100-plus"
 
 #: "5%", "5 percent", "5 percentage points", "49-per-cent", British "5pc".
 PERCENT: Final = re.compile(

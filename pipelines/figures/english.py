@@ -22,7 +22,7 @@ from typing import Final
 
 from seeds.lexicon import MetricLexicon
 
-from .currency import currency_after, currency_before
+from .currency import currency_after, currency_before, dollar_country_after
 from .en_approx import APPROX_AFTER, approx_before, pair_ranges
 from .en_forms import (
     AGE,
@@ -81,6 +81,9 @@ _MULTIPLE_BASE: Final = re.compile(
     r"\s+(?:" + "|".join(re.escape(w) for w in sorted(vocabulary("multiple_bases"), key=len, reverse=True)) + r")\b",
     re.IGNORECASE,
 )
+
+#: "three more bodies", "two other firms": a count of the noun after "more".
+_MORE_NOUN: Final = re.compile(r"\s+(?:more|other|additional|extra|new)\s+[a-z]{3,}", re.IGNORECASE)
 
 #: "half a billion", "a quarter of a million": a fraction of the magnitude after it.
 _OF_MAGNITUDE: Final = re.compile(r"[\s\-]+(?:of\s+)?a[\s\-]+(?=(?:trillion|billion|million|thousand)\b)", re.I)
@@ -223,7 +226,8 @@ class _Reader(MetricReader):
     def _share(self, match: re.Match[str]) -> Mention | None:
         snum, sden = match.group("snum"), match.group("sden")
         plain_of = re.match(r"\s*of\s", match.group()[len(snum) :]) is not None
-        if plain_of and sden.isdigit() and np_words(self.text, match.end())[0]:
+        after = self.text[match.end() : match.end() + 1]
+        if plain_of and sden.isdigit() and (np_words(self.text, match.end())[0] or after in ("-", "+")):
             # "29 of 50 states": two counts; "one out of every three", "7 in 10": a share
             return self._number(match.start(), match.start() + len(snum), snum,
                                 None if snum.isdigit() else parse_en_word(snum))  # fmt: skip
@@ -320,6 +324,7 @@ class _Reader(MetricReader):
             currency = self.dollar  # "NZ$27.8b ..., Australia ($26.2b)": the dollar named first
         elif "$" in written and written != "$":
             self.dollar = currency
+        named_dollar = written == "$"
         cursor, over = end, False
         plus = PLUS.match(text, cursor)
         if plus:
@@ -349,6 +354,10 @@ class _Reader(MetricReader):
             if named is not None:
                 currency, scale, cursor = named
                 magnitude *= scale
+        if named_dollar and unit == "count":
+            country = dollar_country_after(text, cursor)  # "$254-billion Canadian"
+            if country is not None:
+                currency = country[0]
         if currency is not None and unit == "count":
             unit = currency
         elif unit == "count":
@@ -433,14 +442,14 @@ class _Reader(MetricReader):
         them ("two women", "seven others"), and from one with a unit ("one minute", "four
         months"), as tests/gold/real.py's guide has it; a lone "one" is mostly the article.
         """
-        if unit == "bit":
-            return False  # "not one bit", "two bits": idioms, not data sizes
+        if unit == "bit" or (unit == "point" and value == 1):
+            return False  # "not one bit", "at one point": idioms, not a data size or a score
         if magnitude != 1.0 or unit == "%" or is_money(unit) or unit != "count":
             return True
         if OR_NEXT.match(self.text, cursor):
             return True  # "two or three times": one end of a range
-        if value >= 2 and _OF_GROUP.match(self.text, cursor):
-            return True  # "three of its parks", "two of his children"
+        if value >= 2 and (_OF_GROUP.match(self.text, cursor) or _MORE_NOUN.match(self.text, cursor)):
+            return True  # "three of its parks", "two of his children", "three more bodies"
         words, _, _ = np_words(self.text, cursor)
         return value >= 2 and (bool(words) or approx != "exact")
 
