@@ -6,14 +6,17 @@ share the crawler's CPU time or memory figures.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,3 +142,90 @@ def timed_child(cmd: list[str]) -> tuple[float, float, int]:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+@dataclass(slots=True)
+class TreeUsage:
+    """What a command and every process it started used (Linux ``/proc``, sampled)."""
+
+    wall: float
+    code: int
+    #: The largest sum of resident memory over the whole process tree at one moment, MB.
+    peak_mb: float = 0.0
+    #: Each role's largest resident memory, MB ("crawl", "fork server", "analysis", ...).
+    peak_by_role: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds (user + system) by role, as last seen.
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
+
+
+def _proc(pid: int, name: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _tree(root: int) -> list[int]:
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the process ended meanwhile
+                todo.extend(int(c) for c in children.read_text().split())
+    return pids
+
+
+def _role(pid: int, root: int) -> str:
+    if pid == root:
+        return "crawl"
+    cmd = _proc(pid, "cmdline").replace("\0", " ")
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    if "forkserver" in cmd:  # the fork server and the processes forked from it share its cmdline
+        parent = _proc(pid, "stat").rsplit(")", 1)[-1].split()[1:2]
+        return "analysis" if parent and "forkserver" in _proc(int(parent[0]), "cmdline") else "fork server"
+    return "other"
+
+
+def measured_child(cmd: list[str], *, every: float = 0.1) -> TreeUsage:
+    """Run a command; its wall time, exit code, and the memory and CPU of its whole tree.
+
+    The crawl is several processes (the reactor's, the fork server, the analysis process):
+    their resident memory is summed at each sample (shared pages counted in each, so the sum
+    is an upper bound), and the peak of that sum is reported.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    usage = TreeUsage(0.0, 0)
+    cpu: dict[int, tuple[str, float]] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            total = 0.0
+            for pid in _tree(proc.pid):
+                role = cpu[pid][0] if pid in cpu else _role(pid, proc.pid)
+                status = _proc(pid, "status")
+                rss = next((int(ln.split()[1]) / 1024 for ln in status.splitlines()
+                            if ln.startswith("VmRSS:")), 0.0)  # fmt: skip
+                total += rss
+                usage.peak_by_role[role] = max(usage.peak_by_role.get(role, 0.0), rss)
+                fields = _proc(pid, "stat").rsplit(")", 1)[-1].split()
+                if len(fields) > 12:
+                    cpu[pid] = (role, (int(fields[11]) + int(fields[12])) / tick)
+            usage.peak_mb = max(usage.peak_mb, total)
+            stop.wait(every)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    proc.stderr.read()  # type: ignore[union-attr]
+    proc.wait()
+    stop.set()
+    sampler.join()
+    usage.wall = time.perf_counter() - start
+    usage.code = proc.returncode
+    for role, seconds in cpu.values():
+        usage.cpu_by_role[role] = usage.cpu_by_role.get(role, 0.0) + seconds
+    return usage

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 __all__ = ["BANDS", "DUPLICATE_THRESHOLD", "Fingerprint", "fingerprint", "similarity"]
 
 NUM_PERM = 64
@@ -39,6 +37,7 @@ def fingerprint(text: str) -> Fingerprint:
     """Shingles are words for Latin script and single characters for CJK."""
     # Imported here: ``datasketch`` imports all its sketches, LSH and scipy with them (half a
     # second), and a crawl process that leaves analysis to its helper process never needs it.
+    import numpy as np
     from datasketch import MinHash
 
     tokens = _TOKENS.findall(text.lower())
@@ -52,6 +51,8 @@ def fingerprint(text: str) -> Fingerprint:
 
 def similarity(sig_a: str, sig_b: str) -> float:
     """Estimated Jaccard similarity of two texts from their signatures."""
+    import numpy as np  # here: the crawl process compares signatures only for candidates
+
     a = np.frombuffer(bytes.fromhex(sig_a), dtype=np.uint32)
     b = np.frombuffer(bytes.fromhex(sig_b), dtype=np.uint32)
     if len(a) != len(b) or not len(a):

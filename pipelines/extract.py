@@ -17,9 +17,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import charset_normalizer
-import trafilatura
-from trafilatura.settings import use_config
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -60,6 +57,8 @@ def _sniff(body: bytes) -> str | None:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    import charset_normalizer  # imported on use: see _bare_extraction
+
     best = charset_normalizer.from_bytes(body[:65536]).best()
     return best.encoding if best is not None else None
 
@@ -161,6 +160,8 @@ def canonical_url(declared: str | None, fetched: str) -> str:
 
 @cache
 def _config(lang: str):
+    from trafilatura.settings import use_config
+
     config = use_config()
     if lang == "zh":
         config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
@@ -196,6 +197,10 @@ def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:
 
 
 def _bare_extraction(html: str, *, url: str, lang: str, with_metadata: bool) -> Any:
+    # Imported on first use: the crawl process leaves extraction to its analysis process
+    # and needs only this module's ExtractionError (trafilatura is ~30 MB and a second).
+    import trafilatura
+
     return trafilatura.bare_extraction(
         html,
         url=url,

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import signal
+import threading
 import time
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from pipelines.clean import normalize_for_hash
 from pipelines.dedup import DUPLICATE_THRESHOLD, Fingerprint, fingerprint, similarity
@@ -28,26 +32,48 @@ from pipelines.extract import (
     extract_article,
     extract_text_file,
 )
-from pipelines.figures import EXTRACTOR_VERSION, extract_claims
 from pipelines.model import Article, Page
-from pipelines.relevance import score_relevance
-from pipelines.revisions import align_versions
-from storage.store import Store, iso
+from pipelines.relevance import Relevance, score_relevance
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+# The figure finder and the revision aligner (pipelines.figures, pipelines.revisions) are
+# imported where they are used: the crawl process leaves figures to its analysis process
+# and aligns only revisions, and importing them costs a second and ~20 MB. The analysis
+# process, for its part, never imports storage (sqlite-utils) or Scrapy.
 
 __all__ = [
-    "PIPELINE_VERSION",
+    "Analysis",
     "Ingestor",
     "Outcome",
     "ReprocessReport",
+    "analysis_process_init",
+    "analyze",
     "article_from_page",
+    "pipeline_version",
     "prepare",
     "reprocess",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Recorded on every version, so ``reprocess`` knows what produced its text and claims.
-PIPELINE_VERSION = f"{EXTRACT_VERSION}+{EXTRACTOR_VERSION}"
+
+
+@cache
+def pipeline_version() -> str:
+    """Recorded on every version, so ``reprocess`` knows what produced its text and claims."""
+    from pipelines.figures import EXTRACTOR_VERSION
+
+    return f"{EXTRACT_VERSION}+{EXTRACTOR_VERSION}"
+
+
+def __getattr__(name: str) -> Any:
+    """``PIPELINE_VERSION``, computed on first use (it needs the figure finder's version)."""
+    if name == "PIPELINE_VERSION":
+        return pipeline_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Below these many characters an extraction is not trusted (boilerplate, paywall stub).
 MIN_TRUSTED_CHARS = {"en": 300, "zh": 100}
@@ -120,22 +146,64 @@ class Analysis:
     claims: tuple[dict[str, Any], ...] | None = None
     #: The text's hash and MinHash (:func:`text_identity`), or None: made by the writer.
     identity: tuple[str, Fingerprint] | None = None
+    #: Whether the article is on topic (:func:`score_relevance`), or None: scored by the writer.
+    relevance: Relevance | None = None
+    #: :func:`pipeline_version` of the process that made it.
+    pipeline_version: str | None = None
 
 
 def analyze(page: Page) -> Analysis:
     """Extract the page, its figures and its text identity; pure (no store), picklable.
 
-    The MinHash is made here too: it costs about as much as the figures, and the
-    process that runs the reactor and writes the store has enough to do.
+    The MinHash and the relevance score are made here too: each costs a good part of what
+    the figures cost, and the process that runs the reactor and writes the store is the
+    crawl's bottleneck (profiled in README's speed section).
     """
     article = prepare(page)
     if isinstance(article, ExtractionError):
         return Analysis(article)
-    return Analysis(article, tuple(figures_of(article)), text_identity(article.text))
+    return Analysis(
+        article,
+        tuple(figures_of(article)),
+        text_identity(article.text),
+        score_relevance(article.text, article.title),
+        pipeline_version(),
+    )
+
+
+def analysis_process_init(crawl_pid: int) -> None:
+    """In the analysis process: load the extractors, and leave as soon as the crawl is gone.
+
+    A pool's worker holds both ends of its own task queue, so a crawl killed with SIGKILL
+    (no chance to shut the pool down) would leave it, and the fork server it keeps alive,
+    waiting forever. Ctrl-C reaches every process of the terminal's group; the crawl
+    decides how to stop, so the analysis process ignores SIGINT (else it dies with a
+    KeyboardInterrupt traceback in the middle of the crawl's orderly stop). Lives here,
+    not beside the pool in ``scrapy_pipeline``, so the analysis process never imports Scrapy.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pipeline_version()  # the figure finder, loaded before the first page comes
+    from pipelines.extract import _config
+
+    _config("en")
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(crawl_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
 def figures_of(article: Article) -> list[dict[str, Any]]:
     """The figures of an article's text, as claim dicts."""
+    from pipelines.figures import extract_claims
+
     return [
         c.as_dict()
         for c in extract_claims(
@@ -237,9 +305,12 @@ class Ingestor:
             return Outcome("error", page.fetched_url, reason=exc.reason)
         claims = list(analysis.claims) if analysis and analysis.claims is not None else None
         identity = analysis.identity if analysis is not None else None
+        relevance = analysis.relevance if analysis is not None else None
+        version = analysis.pipeline_version if analysis is not None else None
         return self.ingest_article(
-            page, article, body_hash=body_hash, claims=claims, identity=identity
-        )
+            page, article, body_hash=body_hash, claims=claims, identity=identity,
+            relevance=relevance, version=version,
+        )  # fmt: skip
 
     def settle_unchanged(self, page: Page) -> Outcome | None:
         """A 304, or a body identical to the last one seen: recorded, and no extraction needed.
@@ -283,6 +354,8 @@ class Ingestor:
         body_hash: str | None = None,
     ) -> None:
         """Move an article on the recheck ladder: back to the start when it changed."""
+        from storage.store import iso
+
         now = self.store.clock()
         if changed:
             stage, base = 0, now
@@ -308,8 +381,10 @@ class Ingestor:
         body_hash: str | None = None,
         claims: list[dict[str, Any]] | None = None,
         identity: tuple[str, Fingerprint] | None = None,
+        relevance: Relevance | None = None,
+        version: str | None = None,
     ) -> Outcome:
-        relevance = score_relevance(article.text, article.title)
+        relevance = relevance or score_relevance(article.text, article.title)
         if page.topic and not relevance.relevant:
             article_id = self.store.record_skipped(
                 source=page.source,
@@ -339,7 +414,7 @@ class Ingestor:
                 content_hash=content_hash,
                 raw=page.body,
                 content_type=page.content_type,
-                extractor_version=PIPELINE_VERSION,
+                extractor_version=version or pipeline_version(),
                 relevance=relevance.score,
                 suspect=suspect,
                 fingerprint=fp.signature,
@@ -347,8 +422,13 @@ class Ingestor:
                 last_modified=page.last_modified,
                 refetch_signal=page.refetch_signal,
             )
-            known = self.store.article_by_fetched_url(article.url) or {"id": result.article_id}
             changed = result.status != "unchanged"
+            # A changed article goes back to the ladder's first rung: its stage is not needed.
+            known = (
+                {"id": result.article_id}
+                if changed
+                else self.store.article_by_fetched_url(article.url) or {"id": result.article_id}
+            )
             self._advance(known, changed=changed, fetched_url=page.fetched_url, body_hash=body_hash)
             if result.status in ("unchanged", "seen_before"):
                 return Outcome(result.status, article.url, result.article_id, result.version_id)
@@ -424,6 +504,8 @@ class Ingestor:
         previous: Sequence[Prior] = []
         revision: list[RevisionPair] | None = None
         if previous_version_id is not None:
+            from pipelines.revisions import align_versions
+
             rows = self.store.version_claims(previous_version_id)
             by_id = {r["claim_id"]: _prior(r, root=root) for r in rows}
             previous = list(by_id.values())
@@ -531,7 +613,7 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
             store.update_version_text(
                 row["id"], title=article.title, author=article.author, lang=article.lang,
                 text=article.text, chars=len(article.text), content_hash=content_hash,
-                fingerprint=fp.signature, extractor_version=PIPELINE_VERSION,
+                fingerprint=fp.signature, extractor_version=pipeline_version(),
             )  # fmt: skip
             report.claims_before += store.count_claims_of_version(row["id"])
             store.delete_claims_of_version(row["id"])

@@ -8,12 +8,11 @@ counted in Scrapy's stats under ``deltawatch/...`` and become the run's row.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
-import signal
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,9 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
-from pipelines.ingest import DEFAULT_RECHECK, Analysis, Ingestor, analyze
+from pipelines.ingest import (
+    DEFAULT_RECHECK,
+    Analysis,
+    Ingestor,
+    analysis_process_init,
+    analyze,
+)
 from pipelines.model import Page
-from storage.store import Store, pid_alive
+from storage.store import Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -36,6 +41,11 @@ __all__ = ["StorePipeline", "analyze_elsewhere", "default_analyze_processes"]
 log = logging.getLogger(__name__)
 
 _pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+#: Pages written between two commits: at most this many, or this many seconds' worth.
+BATCH_PAGES = 64
+BATCH_SECONDS = 0.5
 
 
 def default_analyze_processes() -> int:
@@ -53,32 +63,30 @@ def _shared_pool() -> ProcessPoolExecutor:
     lock some thread holds; the fork server is a clean single-threaded parent.
     """
     global _pool
-    if _pool is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipelines.ingest", "datasketch"])
-        _pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
-        )
-    return _pool
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            # Nothing preloaded: the fork server stays a small process, and the analysis
+            # process imports the extractors itself (``analysis_process_init``), not the
+            # crawl process waiting seconds on the fork server's start.
+            context.set_forkserver_preload([])
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=analysis_process_init,
+                initargs=(os.getpid(),),
+            )
+        return _pool
 
 
-def _exit_with(crawl_pid: int) -> None:
-    """In the analysis process: leave as soon as the crawl that started it is gone.
+def _warm_pool() -> None:
+    """Start the analysis process off the reactor's thread, before the first page comes.
 
-    A pool's worker holds both ends of its own task queue, so a crawl killed with SIGKILL
-    (no chance to shut the pool down) would leave it, and the fork server it keeps alive,
-    waiting forever. Ctrl-C reaches every process of the terminal's group; the crawl
-    decides how to stop, so the analysis process ignores SIGINT (else it dies with a
-    KeyboardInterrupt traceback in the middle of the crawl's orderly stop).
+    The pool forks its process on its first ``submit``, and waits for the fork server to
+    answer meanwhile: done on the reactor, that would stall every download in flight.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while pid_alive(crawl_pid):
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
+    with contextlib.suppress(Exception):  # a broken pool is handled on first real use
+        _shared_pool().submit(int).result()
 
 
 async def analyze_elsewhere(page: Page) -> Analysis:
@@ -96,6 +104,63 @@ async def analyze_elsewhere(page: Page) -> Analysis:
         return analyze(page)
 
 
+class _Writer:
+    """The crawl process's one connection to a store, shared by every source's pipeline.
+
+    Pages are committed in batches (:data:`BATCH_PAGES` or :data:`BATCH_SECONDS`, whichever
+    comes first), each page a savepoint of its own, so a killed crawl still leaves whole
+    pages. One connection for all sources: two connections of one process, each holding a
+    batch open, would wait on each other's write lock on the reactor's only thread.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.store = Store(path)
+        self.users = 0
+        self.pages = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def begin(self) -> None:
+        self.store.hold()
+
+    def written(self) -> None:
+        """One more page in the open batch: commit when the batch is full, or soon."""
+        self.pages += 1
+        if self.pages >= BATCH_PAGES:
+            self.commit()
+        elif self._timer is None:
+            try:
+                self._timer = asyncio.get_running_loop().call_later(BATCH_SECONDS, self.commit)
+            except RuntimeError:  # no event loop (a caller outside the crawl): commit now
+                self.commit()
+
+    def commit(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.pages = 0
+        self.store.commit()
+
+
+_writers: dict[Path, _Writer] = {}
+
+
+def _open_writer(db_path: str | Path) -> _Writer:
+    key = Path(db_path).resolve()
+    writer = _writers.get(key)
+    if writer is None:
+        writer = _writers[key] = _Writer(db_path)
+    writer.users += 1
+    return writer
+
+
+def _close_writer(writer: _Writer) -> None:
+    writer.commit()
+    writer.users -= 1
+    if writer.users == 0:
+        _writers.pop(writer.store.path.resolve(), None)
+        writer.store.close()
+
+
 class StorePipeline:
     def __init__(
         self,
@@ -110,7 +175,7 @@ class StorePipeline:
         self.run_id = run_id
         self.stats = stats
         self.recheck = tuple(recheck)
-        self.store: Store | None = None
+        self.writer: _Writer | None = None
         self.ingestor: Ingestor | None = None
 
     @classmethod
@@ -128,20 +193,28 @@ class StorePipeline:
         )
 
     def open_spider(self) -> None:
-        self.store = Store(self.db_path)
-        self.ingestor = Ingestor(self.store, run_id=self.run_id, recheck=self.recheck)
+        self.writer = _open_writer(self.db_path)
+        self.ingestor = Ingestor(self.writer.store, run_id=self.run_id, recheck=self.recheck)
+        if self.analyze_processes:
+            threading.Thread(target=_warm_pool, name="start-analysis", daemon=True).start()
 
     def close_spider(self) -> None:
-        if self.store is not None:
-            self.store.close()
+        if self.writer is not None:
+            _close_writer(self.writer)
+            self.writer = None
 
     async def process_item(self, item: Any) -> Any:
-        assert self.store is not None and self.ingestor is not None
+        assert self.writer is not None and self.ingestor is not None
+        writer = self.writer
         if isinstance(item, Page):
+            writer.begin()
             outcome = self.ingestor.settle_unchanged(item)
+            writer.written()
             if outcome is None:  # changed or new: only these are worth extracting
                 analysis = await analyze_elsewhere(item) if self.analyze_processes else None
+                writer.begin()
                 outcome = self.ingestor.ingest(item, analysis=analysis, checked=True)
+                writer.written()
                 self.stats.inc_value("deltawatch/extracted")
             self.stats.inc_value("deltawatch/pages")
             self.stats.inc_value(f"deltawatch/{outcome.status}")
@@ -150,6 +223,7 @@ class StorePipeline:
             if outcome.status == "error":
                 self.stats.inc_value("deltawatch/fetch_errors")
         else:  # FetchError: counted by the spider that made it
+            writer.begin()
             outcome = self.ingestor.record_failure(
                 source=item.source,
                 url=item.url,
@@ -157,6 +231,7 @@ class StorePipeline:
                 status=item.status,
                 detail=item.detail,
             )
+            writer.written()
             if outcome.status == "retired":
                 self.stats.inc_value("deltawatch/retired")
         return item

@@ -34,6 +34,11 @@ _CLAIM_FIELDS = ("key", "subject", "metric", "unit", "value", "approx", "period"
                  "start", "end", "lang", "comparable", "reason")  # fmt: skip
 
 
+#: Prepared INSERT and UPDATE statements by (table, columns): the text is built once.
+_INSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+_UPDATE_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
 def utcnow() -> datetime:
     """The default clock: timezone-aware UTC, second precision (readable in SQL)."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -83,18 +88,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One short write transaction; nested calls become savepoints (sqlite-utils' atomic).
+        """One short write transaction; nested calls (and calls inside :meth:`hold`) are savepoints.
 
         The outermost level starts with ``BEGIN IMMEDIATE``: a deferred transaction that reads
         and then writes cannot be upgraded once another process has committed in between, and
         SQLite then fails at once with "database is locked" instead of waiting busy_timeout.
         Taking the write lock up front makes concurrent writers (daemon and a manual crawl)
-        queue politely.
+        queue politely. A savepoint that fails is rolled back alone: a page that raises
+        leaves nothing behind, and the pages batched with it stay.
         """
         conn = self.db.conn
         if conn.in_transaction:
-            with self.db.atomic():
+            conn.execute("SAVEPOINT unit")
+            try:
                 yield self
+            except BaseException:
+                if conn.in_transaction:  # an I/O error may have rolled back everything already
+                    conn.execute("ROLLBACK TO unit")
+                    conn.execute("RELEASE unit")
+                raise
+            conn.execute("RELEASE unit")
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -105,6 +118,50 @@ class Store:
             raise
         else:
             conn.execute("COMMIT")
+
+    def hold(self) -> None:
+        """Open a transaction that spans several pages, until :meth:`commit`.
+
+        A commit costs more than a page's own statements (the WAL append, and a checkpoint
+        now and then), so the crawl commits a batch of pages at once. Each page stays a
+        savepoint of its own inside it: a killed run leaves whole pages or none.
+        """
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        """End what :meth:`hold` opened (no-op when nothing is open)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """A query's rows as dicts, through the connection's statement cache.
+
+        sqlite-utils' ``query`` wraps every read in a savepoint: two more statements each.
+        """
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        """One row in; returns its rowid. sqlite-utils' ``insert`` reads the schema first
+        (three statements per row), which costs more than the insert itself."""
+        sql = _INSERT_SQL.get((table, tuple(row)))
+        if sql is None:
+            sql = _INSERT_SQL[(table, tuple(row))] = (
+                f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in row)})"
+                f" VALUES ({', '.join('?' * len(row))})"
+            )
+        return int(self.db.conn.execute(sql, list(row.values())).lastrowid or 0)
+
+    def _update(self, table: str, row_id: int, row: Mapping[str, Any]) -> None:
+        """One row updated by id, without sqlite-utils' schema reads (eight statements)."""
+        sql = _UPDATE_SQL.get((table, tuple(row)))
+        if sql is None:
+            sql = _UPDATE_SQL[(table, tuple(row))] = (
+                f"UPDATE [{table}] SET {', '.join(f'[{c}] = ?' for c in row)} WHERE id = ?"
+            )
+        self.db.conn.execute(sql, [*row.values(), row_id])
 
     # -- sources and runs -------------------------------------------------
 
@@ -199,7 +256,8 @@ class Store:
         detail: str | None = None,
     ) -> None:
         with self.transaction():
-            self.db["fetch_errors"].insert(
+            self._insert(
+                "fetch_errors",
                 {
                     "run_id": run_id,
                     "source": source,
@@ -244,9 +302,9 @@ class Store:
             }
             if article_id is None:
                 row |= {"url": url, "first_seen_at": now, "version_count": 0}
-                article_id = int(self.db["articles"].insert(row).last_pk)
+                article_id = self._insert("articles", row)
             else:
-                self.db["articles"].update(article_id, row)
+                self._update("articles", article_id, row)
         return article_id
 
     def save_version(
@@ -280,7 +338,9 @@ class Store:
         Call inside :meth:`transaction` together with the claims and events.
         """
         now = self.now()
-        article_id = self._article_id(url)
+        found = self.db.conn.execute(
+            "SELECT id, current_version_id FROM articles WHERE url = ?", [url]
+        ).fetchone()
         article_row: dict[str, Any] = {
             "source": source,
             "title": title,
@@ -293,15 +353,13 @@ class Store:
             "etag": etag,
             "last_modified": last_modified,
         }
-        if article_id is None:
+        if found is None:
             article_row |= {"url": url, "first_seen_at": now, "version_count": 0}
-            article_id = int(self.db["articles"].insert(article_row).last_pk)
+            article_id = self._insert("articles", article_row)
             current = None
         else:
-            current = self.db.execute(
-                "SELECT current_version_id FROM articles WHERE id = ?", [article_id]
-            ).fetchone()[0]
-        same = self.db.execute(
+            article_id, current = int(found[0]), found[1]
+        same = self.db.conn.execute(
             "SELECT id, n, suspect FROM article_versions WHERE article_id = ? AND content_hash = ?",
             [article_id, content_hash],
         ).fetchone()
@@ -312,19 +370,18 @@ class Store:
             status: VersionStatus = "seen_before" if flip else "unchanged"
             if status == "seen_before":
                 article_row |= {"current_version_id": version_id, "last_changed_at": now}
-            self.db["articles"].update(article_id, article_row)
+            self._update("articles", article_id, article_row)
             return VersionResult(article_id, version_id, n, status, current)
         n = (
-            self.db.execute(
+            self.db.conn.execute(
                 "SELECT coalesce(max(n), 0) FROM article_versions WHERE article_id = ?",
                 [article_id],
             ).fetchone()[0]
             + 1
         )
-        version_id = int(
-            self.db["article_versions"]
-            .insert(
-                {
+        version_id = self._insert(
+            "article_versions",
+            {
                     "article_id": article_id,
                     "n": n,
                     "content_hash": content_hash,
@@ -344,22 +401,20 @@ class Store:
                     "suspect": suspect,
                     "fingerprint": fingerprint,
                     "refetch_signal": refetch_signal,
-                }
-            )
-            .last_pk
+            },
         )
         article_row |= {
             "version_count": n,
             "last_changed_at": now,
             "current_version_id": version_id if suspect is None else current or version_id,
         }
-        self.db["articles"].update(article_id, article_row)
+        self._update("articles", article_id, article_row)
         status = "new_article" if n == 1 else "new_version"
         return VersionResult(article_id, version_id, n, status, current)
 
     def mark_duplicate(self, article_id: int, *, of: int) -> None:
         """Link a syndicated copy to the article it copies."""
-        self.db["articles"].update(article_id, {"duplicate_of": of})
+        self._update("articles", article_id, {"duplicate_of": of})
 
     # -- claims and events -------------------------------------------------
 
@@ -497,7 +552,7 @@ class Store:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
-            out.extend(self.db.query(sql, [*chunk, exclude_article]))
+            out.extend(self._rows(sql, [*chunk, exclude_article]))
         return out
 
     def keys_about(self, *, subject: str, unit: str) -> list[dict[str, Any]]:
@@ -505,7 +560,7 @@ class Store:
 
         Reads ``claim_keys`` (one row per distinct key), never the claims themselves.
         """
-        return list(self.db.query(self._KEYS_ABOUT, [subject, unit]))
+        return self._rows(self._KEYS_ABOUT, [subject, unit])
 
     def rebuild_claim_keys(self) -> None:
         """Refill the look-up tables from ``claims`` (after loads that bypass ``add_claims``)."""
@@ -522,7 +577,7 @@ class Store:
         ]
 
     def version_claims(self, version_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query(self._VERSION_CLAIMS, [version_id]))
+        return self._rows(self._VERSION_CLAIMS, [version_id])
 
     def version_text(self, version_id: int) -> str:
         """A stored version's text, which the revision diff aligns the next version with."""
@@ -535,29 +590,26 @@ class Store:
         """Articles sharing an LSH band with a text, with their current signature."""
         bands = list(bands)
         marks = ",".join("?" * len(bands))
-        return list(
-            self.db.query(
-                "SELECT DISTINCT a.id, a.source, a.duplicate_of, v.fingerprint"
-                " FROM article_bands b JOIN articles a ON a.id = b.article_id"
-                " JOIN article_versions v ON v.id = a.current_version_id"
-                f" WHERE b.band IN ({marks}) AND a.id != ? ORDER BY a.id",
-                [*bands, exclude_article],
-            )
+        return self._rows(
+            "SELECT DISTINCT a.id, a.source, a.duplicate_of, v.fingerprint"
+            " FROM article_bands b JOIN articles a ON a.id = b.article_id"
+            " JOIN article_versions v ON v.id = a.current_version_id"
+            f" WHERE b.band IN ({marks}) AND a.id != ? ORDER BY a.id",
+            [*bands, exclude_article],
         )
 
     def add_bands(self, article_id: int, bands: Iterable[str]) -> None:
-        self.db["article_bands"].insert_all(
-            ({"band": b, "article_id": article_id} for b in bands), ignore=True
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO article_bands (band, article_id) VALUES (?, ?)",
+            [(b, article_id) for b in bands],
         )
 
     def current_version_of(self, url: str) -> dict[str, Any] | None:
         """The trusted current version of an article (id and length), if it has one."""
-        rows = list(
-            self.db.query(
-                "SELECT v.id, v.chars FROM articles a JOIN article_versions v"
-                " ON v.id = a.current_version_id WHERE a.url = ?",
-                [url],
-            )
+        rows = self._rows(
+            "SELECT v.id, v.chars FROM articles a JOIN article_versions v"
+            " ON v.id = a.current_version_id WHERE a.url = ?",
+            [url],
         )
         return rows[0] if rows else None
 
@@ -584,12 +636,10 @@ class Store:
         return [r[0] for r in rows]
 
     def article_by_fetched_url(self, url: str) -> dict[str, Any] | None:
-        rows = list(
-            self.db.query(
-                "SELECT id, url, body_hash, check_stage, last_changed_at, status FROM articles"
-                " WHERE fetched_url = ? OR url = ? ORDER BY fetched_url = ? DESC LIMIT 1",
-                [url, url, url],
-            )
+        rows = self._rows(
+            "SELECT id, url, body_hash, check_stage, last_changed_at, status FROM articles"
+            " WHERE fetched_url = ? OR url = ? ORDER BY fetched_url = ? DESC LIMIT 1",
+            [url, url, url],
         )
         return rows[0] if rows else None
 
@@ -609,12 +659,12 @@ class Store:
             row["fetched_url"] = fetched_url
         if body_hash is not None:
             row["body_hash"] = body_hash
-        self.db["articles"].update(article_id, row)
+        self._update("articles", article_id, row)
 
     def retire(self, article_id: int, *, reason: str) -> None:
         """A 404/410 article is kept with its versions but no longer rechecked."""
-        self.db["articles"].update(
-            article_id, {"status": "retired", "skip_reason": reason, "next_check_at": None}
+        self._update(
+            "articles", article_id, {"status": "retired", "skip_reason": reason, "next_check_at": None}
         )
 
     # -- run locks -----------------------------------------------------------------
