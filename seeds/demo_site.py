@@ -40,6 +40,37 @@ class SiteServer(ThreadingHTTPServer):
     validators: bool = True
     #: (path, answer status) of every request, in order: what a crawl really fetched.
     log: list[tuple[str, int]]
+    #: Answer this many HTML pages, then hold every further page until ``released`` is set:
+    #: tests freeze a crawl mid-way this way, whatever the machine's speed (None: never hold).
+    hold_after: int | None = None
+    released: threading.Event
+    _pages_started: int = 0
+
+    def hold(self, after: int | None) -> None:
+        """Hold HTML pages after the next ``after`` ones (None: answer everything again)."""
+        with self._count_lock:
+            self._pages_started = 0
+            self.hold_after = after
+        if after is None:
+            self.released.set()
+        else:
+            self.released.clear()
+
+    def _wait_turn(self, url_path: str) -> None:
+        """Block a page request while the site is held (see :attr:`hold_after`)."""
+        if self.hold_after is None or not urlsplit(url_path).path.endswith(".html"):
+            return
+        with self._count_lock:
+            self._pages_started += 1
+            held = self.hold_after is not None and self._pages_started > self.hold_after
+        if held:
+            self.released.wait(timeout=120)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.released = threading.Event()
+        self.released.set()
+        self._count_lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
@@ -62,6 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
+        self.server._wait_turn(self.path)
         if self.server.delay:
             time.sleep(self.server.delay)
         path = self.server.resolve(self.path)

@@ -27,8 +27,9 @@ from tests import sites
 from tests.conftest import ROOT, run_cli
 
 SEEDS = (2, 4, 13, 11, 10)  # kill after 0, 1, 2, 3 and 4 stored versions (+ jitter)
-#: Seconds the site waits before each answer, so a crawl lasts long enough to be killed.
-SERVER_DELAY = 0.6
+#: Seconds the site waits before each answer: a crawl that takes its time, as real ones do.
+#: What keeps a killed crawl from finishing first is the site's hold (``SiteServer.hold``).
+SERVER_DELAY = 0.1
 
 HEFEI = sites.Story(
     "hefei-quantum",
@@ -104,11 +105,17 @@ def _count(db: Path, sql: str) -> int:
         return -1
 
 
-def _kill_at(seed: int, sources: Path, db: Path) -> dict[str, Any]:
-    """Start a crawl, SIGKILL it at the seed's point; returns where it was killed."""
+def _kill_at(seed: int, sources: Path, db: Path, server: SiteServer) -> dict[str, Any]:
+    """Start a crawl, SIGKILL it at the seed's point; returns where it was killed.
+
+    The site answers one page past the kill point and then holds, so however slow the
+    machine (or late the analysis process), the kill lands with part of the crawl stored:
+    right after the k-th version, or inside the next page's transaction.
+    """
     rng = random.Random(seed)
     after_versions = rng.randint(0, N_VERSIONS - 3)  # leave work for the rerun
     jitter = rng.uniform(0.0, 0.1)
+    server.hold(after_versions + 1 if after_versions else 0)
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     child = subprocess.Popen(
         [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(sources)],
@@ -129,6 +136,7 @@ def _kill_at(seed: int, sources: Path, db: Path) -> dict[str, Any]:
         child.send_signal(signal.SIGKILL)
     finally:
         child.wait(timeout=30)
+        server.hold(None)
     return {
         "seed": seed,
         "after_versions": after_versions,
@@ -214,7 +222,7 @@ def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
     for seed in SEEDS:
         db = tmp_path / f"killed-{seed}.db"
         site_server.delay = SERVER_DELAY
-        kill = _kill_at(seed, crash_site, db)
+        kill = _kill_at(seed, crash_site, db, site_server)
         site_server.delay = 0
         kills.append(kill)
         assert kill["returncode"] == -signal.SIGKILL
@@ -255,8 +263,9 @@ def _rows(db: Path) -> dict[str, list[tuple]]:
 def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
     crash_site: Path, tmp_path: Path, site_server: SiteServer
 ) -> None:
-    # Slow enough that a backup (a fresh Python, ~1-2s on a loaded machine) lands mid-crawl.
-    site_server.delay = max(site_server.delay, 1.0)
+    # The first backup is taken while the site holds the crawl after three pages (so it
+    # lands mid-crawl on any machine); the later ones race the running crawl.
+    site_server.hold(3)
     db = tmp_path / "live.db"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     crawl = subprocess.Popen(
@@ -274,7 +283,9 @@ def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
             assert result.returncode == 0, result.stderr
             assert "integrity ok" in result.stdout
             snapshots.append((dest, _count(dest, "SELECT count(*) FROM article_versions")))
+            site_server.hold(None)
     finally:
+        site_server.hold(None)
         assert crawl.wait(timeout=60) == 0
     # Some copies were taken mid-crawl, with part of the articles in.
     assert any(0 < n < N_VERSIONS for _, n in snapshots), snapshots
@@ -318,7 +329,9 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find child processes")
-def test_a_killed_crawl_leaves_no_analysis_process_behind(crash_site: Path, tmp_path: Path) -> None:
+def test_a_killed_crawl_leaves_no_analysis_process_behind(
+    crash_site: Path, tmp_path: Path, site_server: SiteServer
+) -> None:
     """The analysis pool of a SIGKILLed crawl must not wait forever for work (and hold memory)."""
     env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
     crawl = subprocess.Popen(
@@ -326,6 +339,7 @@ def test_a_killed_crawl_leaves_no_analysis_process_behind(crash_site: Path, tmp_
          "--sources", str(crash_site)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    site_server.hold(0)  # the crawl waits for its first page until the kill
     helpers: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and crawl.poll() is None:
@@ -337,6 +351,7 @@ def test_a_killed_crawl_leaves_no_analysis_process_behind(crash_site: Path, tmp_
     assert len(helpers) >= 2, "the crawl never started its analysis process"
     crawl.kill()
     crawl.wait()
+    site_server.hold(None)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in helpers):
         time.sleep(0.2)
