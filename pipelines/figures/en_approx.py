@@ -130,6 +130,16 @@ def pair_ranges(text: str, out: list[Mention]) -> None:
         else:
             first.approx = second.approx = "range"
         share_unit(first, second, text)
+    for first, second in itertools.pairwise(out):
+        # "up to 50 km (31 miles)": a conversion in parentheses shares the approximator
+        if (
+            second.approx == "exact"
+            and first.approx not in ("exact", "range")
+            and re.fullmatch(r"\s*\(\s*", text[first.end : second.start])
+            and first.unit not in ("count", "%")
+            and second.unit not in ("count", "%")
+        ):
+            second.approx = first.approx
     for mention in out:
         if mention.role is not None:
             continue

@@ -78,7 +78,12 @@ _MORE: Final = re.compile(r"more|above|greater|higher|longer", re.IGNORECASE)
 
 #: "16 times earnings", "14 times this year's EPS": a valuation multiple (seeds/english.toml).
 _MULTIPLE_BASE: Final = re.compile(
-    r"\s+(?:" + "|".join(re.escape(w) for w in sorted(vocabulary("multiple_bases"), key=len, reverse=True)) + r")\b",
+    r"\s+(?:"
+    + "|".join(
+        re.escape(w).replace("'", "['’]")
+        for w in sorted(vocabulary("multiple_bases"), key=len, reverse=True)
+    )
+    + r")\b",
     re.IGNORECASE,
 )
 
