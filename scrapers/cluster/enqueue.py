@@ -81,7 +81,9 @@ def enqueue(
         with client.pipeline() as pipe:
             if known:
                 key = keys.known(source.name, run_id)
-                pipe.hset(key, mapping={u: json.dumps(row, default=str) for u, row in known.items()})
+                pipe.hset(
+                    key, mapping={u: json.dumps(row, default=str) for u, row in known.items()}
+                )
                 pipe.expire(key, ROUND_TTL)
             if refetch:
                 pipe.set(keys.refetch(source.name, run_id), "1", ex=ROUND_TTL)

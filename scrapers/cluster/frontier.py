@@ -100,6 +100,7 @@ return moved
 
 # Reserve the next free slot of a host, ARGV[1] seconds after the previous one, on Redis's
 
+
 class ReliableQueue(PriorityQueue):
     """scrapy-redis's priority queue, where a pop leases the request instead of forgetting it.
 

@@ -70,8 +70,13 @@ def encode_page(
     """
     fields = asdict(page)
     fields["body"] = base64.b64encode(zlib.compress(page.body, 6)).decode("ascii")
-    doc: dict[str, Any] = {"format": FORMAT, "kind": "page", "run_id": run_id, "page": fields,
-                           "worker": worker}  # fmt: skip
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "kind": "page",
+        "run_id": run_id,
+        "page": fields,
+        "worker": worker,
+    }
     if isinstance(prepared, ExtractionError):
         doc["error"] = prepared.reason
     else:
@@ -86,8 +91,13 @@ def encode_failure(
 
     ``worker`` (on pages too) names who fetched it, for the operator and the tests.
     """
-    doc = {"format": FORMAT, "kind": "failure", "run_id": run_id, "failure": dict(failure),
-           "worker": worker}  # fmt: skip
+    doc = {
+        "format": FORMAT,
+        "kind": "failure",
+        "run_id": run_id,
+        "failure": dict(failure),
+        "worker": worker,
+    }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
@@ -110,8 +120,6 @@ def decode_item(raw: bytes | str) -> Queued:
         return Queued("page", run_id, page=page, prepared=prepared)
     except (KeyError, TypeError, zlib.error, json.JSONDecodeError, binascii.Error) as exc:
         raise ValueError(f"malformed queue item: {exc!r}") from None
-
-
 
 
 class QueueLockedError(RuntimeError):

@@ -43,8 +43,9 @@ class RedisRateLimitMiddleware(CrawlDelayMiddleware):
     (the robots.txt parsing is inherited from :class:`CrawlDelayMiddleware`).
     """
 
-    def __init__(self, crawler: Any, user_agent: str, *, client: Any, delay: float,
-                 keys: Keys) -> None:  # fmt: skip
+    def __init__(
+        self, crawler: Any, user_agent: str, *, client: Any, delay: float, keys: Keys
+    ) -> None:
         super().__init__(crawler, user_agent)
         self.delay = delay
         self.keys = keys

@@ -76,8 +76,10 @@ def _tag(value: Any) -> Any:
     if isinstance(value, bytes):
         return {"__b64__": base64.b64encode(value).decode("ascii")}
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, bytes) else k.decode("latin-1"): _tag(v)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            str(k) if not isinstance(k, bytes) else k.decode("latin-1"): _tag(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_tag(v) for v in value]
     return value

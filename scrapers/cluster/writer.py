@@ -42,8 +42,16 @@ log = logging.getLogger(__name__)
 #: Runs queued through Redis carry this trigger suffix ("manual+redis", "schedule+redis").
 REDIS_TRIGGER = "+redis"
 #: The count columns of ``runs``.
-RUN_COUNTS = ("pages", "new_articles", "new_versions", "unchanged", "skipped", "errors", "claims",
-              "events")  # fmt: skip
+RUN_COUNTS = (
+    "pages",
+    "new_articles",
+    "new_versions",
+    "unchanged",
+    "skipped",
+    "errors",
+    "claims",
+    "events",
+)
 
 
 @dataclass(slots=True)
@@ -96,13 +104,17 @@ class _Writer:
             failure = dict(item.failure or {})
             # Failures are rows of their own, not upserts: a replayed one is recognised
             # (within a round a URL is fetched once) and not recorded twice.
-            if self.store.error_recorded(run_id=item.run_id, url=failure["url"],
-                                         reason=failure["reason"]):  # fmt: skip
+            if self.store.error_recorded(
+                run_id=item.run_id, url=failure["url"], reason=failure["reason"]
+            ):
                 return None
             ingestor.record_failure(
-                source=failure["source"], url=failure["url"], reason=failure["reason"],
-                status=failure.get("status"), detail=failure.get("detail"),
-            )  # fmt: skip
+                source=failure["source"],
+                url=failure["url"],
+                reason=failure["reason"],
+                status=failure.get("status"),
+                detail=failure.get("detail"),
+            )
             outcome = None
         if item.run_id is not None:
             self.store.bump_run_counts(item.run_id, _counts(item, outcome))
@@ -174,8 +186,19 @@ def ingest_queue(
     queue.acquire()
     try:
         with Store(db_path) as store:
-            _consume(store, client, queue, report, keys=keys, recheck=recheck, stop=stop,
-                     drain=drain, timeout=timeout, on_item=on_item, on_round=on_round)  # fmt: skip
+            _consume(
+                store,
+                client,
+                queue,
+                report,
+                keys=keys,
+                recheck=recheck,
+                stop=stop,
+                drain=drain,
+                timeout=timeout,
+                on_item=on_item,
+                on_round=on_round,
+            )
     finally:
         queue.release()
     return report
