@@ -28,7 +28,7 @@ DEFAULT_CORPUS = Path("/work/corpus")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
-                        help="folder holding en/, zh/ and zh2/ pages")  # fmt: skip
+                        help="folder holding en/, en2/, en3/, zh/ and zh2/ pages")  # fmt: skip
     parser.add_argument("--misses", action="store_true", help="list every disagreement")
     parser.add_argument("--holdout", action="store_true", help="also score the real holdout")
     parser.add_argument("--real-only", action="store_true", help="skip the written gold files")
@@ -53,6 +53,10 @@ def main() -> None:
         print(f"real sentences ({split}): P/R/F1 on value+unit, valF1 on value, approx accuracy")
         for line in real_table(scores):
             print("  " + line)
+        for folder in sorted({line["page"].split("/")[0] for line in labels}):
+            part = [line for line in labels if line["page"].startswith(folder + "/")]
+            if any(line["split"] == split for line in part):
+                print("  " + score_real(args.corpus, part, split=split)["all"].line(folder + "/"))
         if args.misses:
             for miss in scores["all"].misses:
                 print("    " + miss)

@@ -2,7 +2,9 @@
 
 The project holds only text it wrote, so the sentences stay in the corpus folder (the pages of
 mozilla/readability's tests, cx-extractor-python's RawHtml and the Chinese Web Content
-Extraction Dataset, laid out as ``<folder>/en``, ``<folder>/zh``, ``<folder>/zh2``). Each page
+Extraction Dataset, laid out as ``<folder>/en``, ``<folder>/zh``, ``<folder>/zh2``; English
+news from codelucas/newspaper's ``tests/data/html`` as ``<folder>/en2`` (development) and from
+goose3's ``tests/data/content`` as ``<folder>/en3`` (holdout)). Each page
 goes through the product's own extraction (:func:`pipelines.ingest.article_from_page`) and
 sentence split, so a sentence is what the figure finder sees; a label names its sentence by
 page and a hash of the sentence text, never by the text itself.
