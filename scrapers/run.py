@@ -13,12 +13,15 @@ import logging
 import os
 import socket
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydispatch import dispatcher
+from pydispatch.saferef import BoundMethodWeakref
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
@@ -212,6 +215,7 @@ async def _crawl_locked(
             stats = {}
         counts = {k: int(stats.get(f"deltawatch/{k}", 0)) for k in COUNTS}
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
+        _disconnect_strong(crawler)
     with Store(db_path) as store:
         # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
         errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
@@ -237,6 +241,16 @@ async def _crawl_locked(
             stats={r.name: {"counts": r.counts, "finish_reason": r.finish_reason} for r in reports},
         )
     return RunReport(run_id, status, reports, errors)
+
+
+def _disconnect_strong(crawler: Crawler) -> None:
+    """Receivers connected with ``weak=False`` (Stop's, ``on_item``'s) sit in pydispatch's
+    global registry and would keep every finished crawler alive in a long-lived crawl
+    process (issue 17: ~160 KB per source run); Scrapy's ``disconnect_all`` only finds weak ones."""
+    for sig in (signals.engine_started, signals.item_scraped):
+        for receiver in list(dispatcher.getReceivers(crawler, sig)):
+            if not isinstance(receiver, weakref.ref | BoundMethodWeakref):
+                crawler.signals.disconnect(receiver, signal=sig, weak=False)
 
 
 def _source_failure(source: Source, report: SourceReport,

@@ -227,6 +227,31 @@ def test_sigterm_stops_the_scheduler_at_once(
     assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
     assert "event=scheduler_stopped" in err
 
+    # The next start resumes: every source gets a successful run, nothing is stored twice.
+    site_server.delay = 0.0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "schedule",
+         "--sources", str(path)],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _until(lambda: rows(db_path, "SELECT count(last_success_at) FROM sources")
+               == [(len(names),)])  # fmt: skip
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)], err
+    [(articles, urls)] = rows(db_path, "SELECT count(*), count(DISTINCT url) FROM articles")
+    assert articles == urls == len(names)
+    # The pages did not change: one version each, and no event recorded twice.
+    assert rows(db_path, "SELECT count(*) FROM article_versions") == [(len(names),)]
+    assert rows(db_path, "SELECT count(*) FROM (SELECT 1 FROM claim_events GROUP BY kind, key,"
+                         " version_id, claim_id, prior_claim_id HAVING count(*) > 1)") == [(0,)]
+
 
 def _until(check: object, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
