@@ -221,6 +221,12 @@ def _parse_entities(data: dict, path: Path) -> list[Entity]:
     rows = data.get("entity")
     if not isinstance(rows, list) or not rows:
         raise LexiconError(f"{path}: no [[entity]] tables")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict) or set(defaults) - {"scoped_aliases"}:
+        raise LexiconError(f"{path}: [defaults] takes only scoped_aliases")
+    # names several entities share ("the Delta"): wherever an entity lists one as an alias,
+    # it is scoped (it stands for the entity only in a text that names it another way too)
+    shared = frozenset(_str_list(defaults.get("scoped_aliases", []), f"{path}: [defaults]"))
     entities: list[Entity] = []
     names: set[str] = set()
     owner: dict[str, str] = {}
@@ -242,8 +248,11 @@ def _parse_entities(data: dict, path: Path) -> list[Entity]:
         unknown = set(row) - {"name", "kind", "scope", "parent", "aliases", "scoped_aliases"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
-        aliases = _str_list(row.get("aliases", []), where)
-        scoped_aliases = _str_list(row.get("scoped_aliases", []), where)
+        listed = _str_list(row.get("aliases", []), where)
+        aliases = tuple(a for a in listed if a not in shared)
+        scoped_aliases = _str_list(row.get("scoped_aliases", []), where) + tuple(
+            a for a in listed if a in shared
+        )
         if name in names:
             raise LexiconError(f"{where}: duplicate name")
         names.add(name)
