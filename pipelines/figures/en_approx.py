@@ -21,6 +21,11 @@ __all__ = ["APPROX_AFTER", "APPROX_BEFORE", "approx_before", "pair_ranges"]
 APPROX_BEFORE: Final = approximator_pattern()
 
 _ADDS_UP: Final = re.compile(r"\badd(?:s|ed|ing)?\s+up$", re.IGNORECASE)
+#: A verb that moves something to a level, with up to three words of object: "bumps the rate".
+_RAISED: Final = re.compile(
+    r"\b(?:bump|rais|push|bring|brought|ramp|boost|lift|crank|jack)\w*(?:\s+[\w’'-]+){0,3}\s+$",
+    re.IGNORECASE,
+)
 APPROX_AFTER: Final = re.compile(
     r"\s*(?:or\s+so|or\s+something|or\s+(?:more|greater|higher|longer)|and\s+(?:more|above))\b",
     re.I,
@@ -45,6 +50,12 @@ def approx_before(text: str, start: int) -> tuple[str, int]:
     kind = next(k for k in APPROX_KINDS if match.group(k))
     if kind == "under" and _ADDS_UP.search(window, 0, match.start() + 2):
         return "exact", start  # "adds up to 6 PB" is a total, not a cap
+    if (
+        kind == "under"
+        and re.match(r"up\s+to", match.group(), re.IGNORECASE)
+        and _RAISED.search(text, max(0, start - 60), start - (len(window) - match.start()))
+    ):
+        return "exact", start  # "bumps the frame rate up to 60FPS": raised to, not a cap
     return kind, start - (len(window) - match.start())
 
 #: "by a margin of 48% to 38%", "voted 9 to 1": two sides, not the ends of a range.

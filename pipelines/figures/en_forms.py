@@ -111,7 +111,7 @@ UNIT: Final = spelling_pattern()
 ORDINAL_NOT_RANK: Final = re.compile(
     r"[\s\-]*(?:percentile|century|centuries|anniversary|edition|session|minute|floor|birthday|"
     r"five-year|plenary|congress|round|time|generation|batch|phase|stage|quarter|half|day|"
-    r"week|month|year)\b",
+    r"week|month|year|street|avenue|road|precinct|district|ward|parallel)\b",
     re.IGNORECASE,
 )
 
@@ -192,5 +192,7 @@ OF_POINT: Final = re.compile(r"[\s\-]+(?:a\s+|of\s+a\s+)?percentage[\s\-]+points
 TIME_UNITS: Final = frozenset({"s", "min", "h", "day", "month", "year"})
 
 HALF_PERIOD: Final = re.compile(
-    r"(?:first|second|third|fourth|last|latter|other|this|next|past|the|a)[\s\-]*$", re.IGNORECASE
+    r"(?:first|second|third|fourth|last|latter|other|this|next|past|the|a|top|bottom|upper|lower|"
+    r"back|front)[\s\-]*$",
+    re.IGNORECASE,
 )

@@ -87,6 +87,18 @@ _MULTIPLE_BASE: Final = re.compile(
     re.IGNORECASE,
 )
 
+#: "several hundred", "a few dozen", "hundreds of thousands": a vague amount.
+_VAGUE_BEFORE: Final = re.compile(
+    r"\b(?:several|a\s+few|few|many|hundreds\s+of|thousands\s+of)\s+(?:(?:hundred|thousand|dozen)\s+)?$",
+    re.IGNORECASE,
+)
+
+#: What makes "one day" a duration: "for one day", "in just one day", "a one-day retreat".
+_DURATION_BEFORE: Final = re.compile(
+    r"\b(?:for|within|in|only|just|than|about|over|after|lasting|per|a|the|first|last|every)\s+$",
+    re.IGNORECASE,
+)
+
 #: "three more bodies", "two other firms": a count of the noun after "more".
 _MORE_NOUN: Final = re.compile(r"\s+(?:more|other|additional|extra|new)\s+[a-z]{3,}", re.IGNORECASE)
 
@@ -279,6 +291,8 @@ class _Reader(MetricReader):
         word = match.group().lower()
         value = 2.0 if word == "twice" else MULTIPLE_VERBS[word]
         approx, span_start = self._approx_span(match.start(), match.end())
+        if word == "twice" and not COMPARATIVE.match(self.text, match.end()):
+            return None  # "bowled out twice": how often, not a multiple ("twice as many")
         if word in ("double", "triple") and approx == "exact":
             return None  # "double-digit", "a double benefit"; "nearly double" is a multiple
         mention = Mention(value, "x", approx, span_start, match.end())
@@ -289,6 +303,8 @@ class _Reader(MetricReader):
         value = parse_en_word(match.group("word"))
         if value is None or value == 0:
             return None
+        if _VAGUE_BEFORE.search(self.text, max(0, match.start() - 16), match.start()):
+            return None  # "several hundred thousand years", "a few dozen": no number is given
         if (
             REFERENCE.search(self.text, max(0, match.start() - 16), match.start())
             and not _TIME_NEXT.match(self.text, match.end())
@@ -400,6 +416,7 @@ class _Reader(MetricReader):
             approx == "over"
             and unit in TIME_UNITS
             and re.match(r"over\b", text[approx_start:], re.I)
+            and not re.search(r"\b(?:just|well|a\s+little|slightly|little)\s+$", text[max(0, approx_start - 12) : approx_start], re.I)
         ):
             approx, approx_start = "exact", left  # "over 5 years" is a span of time
         if spelled is not None and not occurrences and not self._spelled_is_figure(
@@ -449,6 +466,8 @@ class _Reader(MetricReader):
         """
         if unit == "bit" or (unit == "point" and value == 1):
             return False  # "not one bit", "at one point": idioms, not a data size or a score
+        if value == 1 and unit == "day" and not _DURATION_BEFORE.search(self.text, 0, cursor - 7):
+            return False  # "could one day be used": someday, not a duration ("for one day")
         if magnitude != 1.0 or unit == "%" or is_money(unit) or unit != "count":
             return True
         if OR_NEXT.match(self.text, cursor):

@@ -56,7 +56,7 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     ((":", "："), r"\d(?<![\d.]\d)\d?[:：]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?"),
     (
         ("am", "pm", "a.m", "p.m", "AM", "PM", "A.M", "P.M"),
-        r"\d(?<!\w\d)\d?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
+        r"\d(?<!\w\d)\d?(?:[.:]\d{2})?\s?(?:[apAP]\.[mM]\.|(?:am|pm|AM|PM)\b)",
     ),
     # Clock spans: "from 3 to 9 p.m.", "10-11am"
     (
@@ -97,6 +97,15 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Phones, hotlines, licence and ID numbers
     (None, r"\+\s?86[\s\-]?\(?0?\d{2,3}\)?[\s\-]?\d{3,4}[\s\-]?\d{4}\b"),
     (None, r"(?:\(0|0)\d{2,3}\)?[\s\-]\d{3,4}[\s\-]?\d{4}\b"),
+    # A link title in brackets standing alone: "[Trippy Tales: The History of 8 Hallucinogens]"
+    (("[",), r"^\s*\[[^\]\n]{0,120}\]\s*$"),
+    # Street blocks: "the 23300 block of Edmond Street"; a 24-hour clock: "departed at 2100 on Sunday"
+    (("block",), r"\b\d+\s+block\s+of\b"),
+    (("at ",), r"\bat\s+(?:[01]\d|2[0-3])[0-5]\d\b(?=\s+(?:hours|hrs|GMT|BST|UTC|local|on|today|tonight)\b)"),
+    # British numbers: 08000 858531, 0800 858 531, 020 7946 0018
+    (None, r"\b0\d{2,4}[\s\-]\d{3}[\s\-]?\d{3,4}\b"),
+    # Citations: "Developmental Biology 392(2): 404–418", "doi:10.1016/j.ydbio.2014.06.005"
+    (("(", "doi"), r"\b\d+\(\d+\):\s?\d+(?:[–-]\d+)?|\bdoi:\s?\S+"),
     (None, r"[48](?<!\w[48])00[\s\-]?\d{3}[\s\-]?\d{4}\b"),
     (None, r"1(?<!\w1)[3-9]\d{9}\b"),
     (None, r"\d(?<![\d,.]\d)\d{6,}(?![\d,.])"),
