@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+#: The analysis process being started (in a thread), awaited by the pages that need it.
+_starting: asyncio.Future[None] | None = None
 
 #: Pages written between two commits: at most this many, or this many seconds' worth.
 BATCH_PAGES = 64
@@ -80,7 +82,7 @@ def _shared_pool() -> ProcessPoolExecutor:
 
 
 def _warm_pool() -> None:
-    """Start the analysis process off the reactor's thread, before the first page comes.
+    """Start the analysis process, in a thread: the first pages await it, the reactor does not.
 
     The pool forks its process on its first ``submit``, and waits for the fork server to
     answer meanwhile: done on the reactor, that would stall every download in flight.
@@ -95,12 +97,17 @@ async def analyze_elsewhere(page: Page) -> Analysis:
     The reactor keeps fetching and the store keeps writing on this core while the other one
     extracts. If the pool breaks (its process was killed), the page is analysed here.
     """
-    global _pool
+    global _pool, _starting
+    if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
+        # Started when the first page needs it, not with the crawl: a re-crawl of pages
+        # that did not change never pays for the process and its imports.
+        _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
+    await asyncio.shield(_starting)
     try:
         return await asyncio.wrap_future(_shared_pool().submit(analyze, page))
     except BrokenProcessPool:
-        log.warning("analysis process gone; analysing in the crawl process from now on")
-        _pool = None
+        log.warning("analysis process gone; analysing this page in the crawl process")
+        _pool, _starting = None, None
         return analyze(page)
 
 
@@ -195,8 +202,6 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.writer = _open_writer(self.db_path)
         self.ingestor = Ingestor(self.writer.store, run_id=self.run_id, recheck=self.recheck)
-        if self.analyze_processes:
-            threading.Thread(target=_warm_pool, name="start-analysis", daemon=True).start()
 
     def close_spider(self) -> None:
         if self.writer is not None:

@@ -41,6 +41,13 @@ BASE: dict[str, Any] = {
     # batch of 50 sources would open 50 of them.
     "REMOTE_CONTROL_ENABLED": False,
     "LOG_LEVEL": "WARNING",
+    # Scrapy re-reads and parses a callback's source for every response to warn about
+    # ``return value`` in generators; its cache is keyed by the bound method, new each time,
+    # so it never hits (11% of a re-crawl's time in cProfile). Our spiders are linted instead.
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
+    # Items of one response processed at once. Scrapy starts this many worker tasks for
+    # every response (100 by default), and an article page gives one item.
+    "CONCURRENT_ITEMS": 8,
     "HTTPERROR_ALLOW_ALL": False,
     "DELTAWATCH_RETRY_BACKOFF": 1.0,  # seconds before the first retry, doubled after
     "DELTAWATCH_RETRY_AFTER_MAX": 60.0,  # a longer Retry-After waits for the next run
