@@ -851,11 +851,8 @@ def reprocess_cmd(ctx: Context, since: str | None) -> None:
     from pipelines.ingest import PIPELINE_VERSION, reprocess
 
     ctx.check(write=False)  # nothing stored, nothing to reprocess: a missing store is an error
-    store = ctx.store()
-    try:
+    with ctx.store() as store:
         report = reprocess(store, since=since)
-    finally:
-        store.close()
     err_console.print(
         f"reprocessed {report.versions} version(s) with {PIPELINE_VERSION}: "
         f"{report.text_changed} text(s) changed, figures {report.claims_before} -> "
