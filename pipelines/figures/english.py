@@ -49,6 +49,7 @@ from .en_forms import (
     STARTER_STEMS,
     TIME_UNITS,
     UNIT,
+    WORD_NUMBERS,
     WORD_ORDINAL_RANK,
     YEAR_LIKE,
     candidates,
@@ -92,6 +93,9 @@ _VAGUE_BEFORE: Final = re.compile(
     r"\b(?:several|a\s+few|few|many|hundreds\s+of|thousands\s+of)\s+(?:(?:hundred|thousand|dozen)\s+)?$",
     re.IGNORECASE,
 )
+
+#: The second end of a spelled range: "five or six", "two to three".
+_OR_BEFORE: Final = re.compile(rf"\b(?:{WORD_NUMBERS}|\d+)\s+(?:or|to)\s+[a-z\-]+$", re.IGNORECASE)
 
 #: What makes "one day" a duration: "for one day", "in just one day", "a one-day retreat".
 _DURATION_BEFORE: Final = re.compile(
@@ -470,8 +474,8 @@ class _Reader(MetricReader):
             return False  # "could one day be used": someday, not a duration ("for one day")
         if magnitude != 1.0 or unit == "%" or is_money(unit) or unit != "count":
             return True
-        if OR_NEXT.match(self.text, cursor):
-            return True  # "two or three times": one end of a range
+        if OR_NEXT.match(self.text, cursor) or _OR_BEFORE.search(self.text, max(0, cursor - 40), cursor):
+            return True  # "two or three times", "five or six.": an end of a range
         if value >= 2 and (_OF_GROUP.match(self.text, cursor) or _MORE_NOUN.match(self.text, cursor)):
             return True  # "three of its parks", "two of his children", "three more bodies"
         words, _, _ = np_words(self.text, cursor)

@@ -124,7 +124,8 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # North American phone numbers: 1-800-555-0199, (646) 274-2455, 646-274-2455
     (None, r"(?<![\w.\-])(?:1[\s\-.])?(?:\(\d{3}\)\s?|\d{3}[\s\-.])\d{3}[\-.]\d{4}\b"),
     # Model numbers with a series: Airbus A320-200, Boeing 737-800
-    (("-",), r"\b[A-Z]{0,4}\d{2,4}[A-Z]?-\d{1,4}[A-Z]?\b(?![.,]\d|\s?%)"),
+    (("-",), r"\b[A-Z]{1,4}\d{2,4}[A-Z]?-\d{1,4}[A-Z]?\b(?![.,]\d|\s?%)"),
+    (("-",), r"\b[A-Z][a-z]+\s\d{3}-\d{3}\b(?![.,]\d|\s?%)"),
     # A period named by its length (seeds/names.toml): "52-week high", "trailing-12-month"
     (
         None,
