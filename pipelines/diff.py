@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 __all__ = ["EVENT_KINDS", "Prior", "RevisionPair", "agrees", "diff_version", "metric_similarity"]
@@ -90,8 +91,13 @@ _FILLER = frozenset({
 })  # fmt: skip
 
 
-def _content_words(metric: str) -> set[str]:
-    return {w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER}
+@lru_cache(maxsize=65536)
+def _content_words(metric: str) -> frozenset[str]:
+    """Cached: the fuzzy match scores a new metric against every known metric of a subject
+    and unit, thousands in a store of a million claims, each time one is reported."""
+    return frozenset(
+        w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER
+    )
 
 
 def metric_similarity(a: str, b: str) -> float:
@@ -285,8 +291,10 @@ def _compare_with_others(
     same_source = [p for p in independent if p.source == source]
     other_sources = [p for p in independent if p.source != source]
     events = []
-    agreeing = [p for p in other_sources if agrees(p.value, p.approx, value, approx)]
-    differing = [p for p in other_sources if not agrees(p.value, p.approx, value, approx)]
+    agreeing: list[Prior] = []
+    differing: list[Prior] = []
+    for p in other_sources:  # each prior judged once: a key has a prior per source
+        (agreeing if agrees(p.value, p.approx, value, approx) else differing).append(p)
     if agreeing:
         events.append(_event("corroborated", claim, context, agreeing[0], match))
     if differing:

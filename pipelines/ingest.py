@@ -228,6 +228,15 @@ def _iso_date(text: str | None) -> date | None:
         return None
 
 
+def _prior_of(row: tuple, root: int) -> Prior:
+    """A prior from a row of ``Store.current_claim_tuples`` (the columns of ``_prior``)."""
+    (claim_id, key, value, approx, unit, subject, metric, source, article_id, article_url,
+     version_id, reported_at, duplicate_of, comparable) = row  # fmt: skip
+    return Prior(claim_id, key, value, approx, unit, subject, metric, source, article_id,
+                 article_url, version_id, reported_at, (duplicate_of or article_id) != root,
+                 bool(comparable))  # fmt: skip
+
+
 def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
     own_root = row.get("duplicate_of") or row["article_id"]
     return Prior(
@@ -491,11 +500,13 @@ class Ingestor:
         started = time.perf_counter()
         # Where the other sources stand, read before this version's own claims are added
         # (they become its source's latest position on each key).
+        # Only comparable figures are compared across articles (a figure that is not never
+        # reads ``others``), so only their keys are looked up.
         others: dict[str, list[Prior]] = {}
-        for row in self.store.current_claims(
-            [c["key"] for c in claims], exclude_article=article_id
+        for row in self.store.current_claim_tuples(
+            [c["key"] for c in claims if c.get("comparable", True)], exclude_article=article_id
         ):
-            others.setdefault(row["key"], []).append(_prior(row, root=root))
+            others.setdefault(row[1], []).append(_prior_of(row, root))
         ids = self.store.add_claims(
             version_id=version_id, article_id=article_id, source=source, claims=claims
         )
