@@ -80,6 +80,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+# Every source is its own server in real life; here one process answers all of them, and
+# socketserver's listen backlog of 5 dropped the connections of a batch starting at once
+# (each retried a second or more later: a batch of 100 idled 70 s of its 80).
+http.server.ThreadingHTTPServer.request_queue_size = 1024
 server = http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), Handler)
 server.daemon_threads = True
 server.serve_forever()
@@ -127,11 +131,22 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Memory:
-    """Samples the process tree twice a second: peak summed RSS, and each process's VmHWM."""
+    """Samples the process tree twice a second: peak summed RSS, each process's VmHWM, and
+    the CPU time each has used (how busy the crawl was, against how long it took)."""
 
     def __init__(self, root: int) -> None:
         self.root, self.peak_sum, self.hwm, self.peak_procs = root, 0, {}, 0
+        self.cpu: dict[int, float] = {}
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -143,6 +158,7 @@ class Memory:
             self.peak_procs = max(self.peak_procs, len(pids))
             for p in pids:
                 self.hwm[p] = max(self.hwm.get(p, 0), status_kb(p, "VmHWM"))
+                self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_seconds(p))
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -167,11 +183,13 @@ def main() -> None:
         tmp = Path(tmp_name)
         db, src = tmp / "bench.db", tmp / "sources.toml"
         sources_file(src, n, port, args.delay)
-        server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port), str(ROOT)])
+        server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port), str(ROOT)],
+                                  stderr=subprocess.DEVNULL)  # resets at SIGTERM: noise
         log_path = Path(os.environ.get("BENCH_LOG") or tmp / "schedule.log")  # BENCH_LOG: keep it
         log = log_path.open("w")  # closed after the run, before reading it
         try:
             time.sleep(1.0)
+            load_before = os.getloadavg()[0]
             start = time.monotonic()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "deltawatch", "--db", str(db), "schedule", "--sources",
@@ -190,6 +208,7 @@ def main() -> None:
                 if all_ok is None and ok >= n:
                     all_ok = time.monotonic() - start
             elapsed = time.monotonic() - start
+            load_after = os.getloadavg()[0]
             signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             try:
@@ -227,6 +246,10 @@ def main() -> None:
     others = sorted((kb for pid, kb in memory.hwm.items() if pid != proc.pid), reverse=True)
     print(f"  scheduler process peak {memory.hwm.get(proc.pid, 0) / 1024:.0f} MB; crawl processes' "
           f"peaks: {', '.join(f'{kb / 1024:.0f}' for kb in others[:6])} MB")  # fmt: skip
+    cpu = sum(memory.cpu.values())
+    print(f"CPU used by the process tree: {cpu:.0f} s in {elapsed + stop_s:.0f} s "
+          f"({cpu / (elapsed + stop_s):.2f} cores of {os.cpu_count()}); load average "
+          f"{load_before:.1f} before, {load_after:.1f} at the end")  # fmt: skip
     print(f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs left running: "
           f"{left_running}, log errors: {len(errors)}")  # fmt: skip
     print("(a shared 2-core machine: timings are noisy)")
