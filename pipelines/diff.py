@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-__all__ = ["EVENT_KINDS", "Prior", "RevisionPair", "agrees", "diff_version", "metric_similarity"]
+__all__ = ["EVENT_KINDS", "Prior", "RevisionPair", "agrees", "diff_version", "metric_similarity",
+           "metric_words"]
 
 T = TypeVar("T")
 
@@ -98,6 +99,12 @@ def _content_words(metric: str) -> frozenset[str]:
     return frozenset(
         w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER
     )
+
+
+def metric_words(metric: str) -> frozenset[str]:
+    """The content words :func:`metric_similarity` compares (lowercased, ``'s`` and filler
+    words removed): a metric sharing none of them with another scores 0."""
+    return _content_words(metric)
 
 
 def metric_similarity(a: str, b: str) -> float:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.clean import normalize_for_hash
 from pipelines.dedup import DUPLICATE_THRESHOLD, Fingerprint, fingerprint, similarity
-from pipelines.diff import Prior, RevisionPair, diff_version, metric_similarity
+from pipelines.diff import Prior, RevisionPair, diff_version, metric_similarity, metric_words
 from pipelines.extract import (
     EXTRACT_VERSION,
     ExtractionError,
@@ -565,9 +565,17 @@ class Ingestor:
                 continue
             if not claim.get("subject") or not claim.get("metric"):
                 continue
+            words = metric_words(claim["metric"])
+            if not words:  # no content word: every metric would score 0
+                continue
+            # A match shares a word: SQLite keeps only metrics containing one. Its lower()
+            # folds ASCII letters only, so other words are not given to it as a filter.
+            mentioning = sorted(words) if all(w.isascii() for w in words) else ()
             scored = [
                 (metric_similarity(row["metric"] or "", claim["metric"]), row["key"], row["metric"])
-                for row in self.store.keys_about(subject=claim["subject"], unit=claim["unit"])
+                for row in self.store.keys_about(
+                    subject=claim["subject"], unit=claim["unit"], mentioning=mentioning
+                )
                 if row["key"] != key and row["key"].count("|") == 2  # no dated figures
             ]
             scored = [s for s in scored if s[0] >= FUZZY_METRIC]

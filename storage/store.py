@@ -39,6 +39,10 @@ _INSERT_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 _UPDATE_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
+#: A metric mentions a word: its text lowercased (ASCII) with "'s" removed contains it.
+_MENTIONS = "instr(replace(lower(metric), char(39) || 's', ''), ?) > 0"
+
+
 def utcnow() -> datetime:
     """The default clock: timezone-aware UTC, second precision (readable in SQL)."""
     return datetime.now(UTC).replace(microsecond=0)
@@ -568,12 +572,20 @@ class Store:
             out.extend(self.db.conn.execute(sql, [*chunk, exclude_article]).fetchall())
         return out
 
-    def keys_about(self, *, subject: str, unit: str) -> list[dict[str, Any]]:
+    def keys_about(
+        self, *, subject: str, unit: str, mentioning: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
         """Every known key (with its metric) about one subject in one unit, for the fuzzy match.
 
         Reads ``claim_keys`` (one row per distinct key), never the claims themselves.
+        ``mentioning``: only metrics whose lowercased text (``'s`` removed) contains one of
+        these words. The fuzzy match needs a shared word, and a subject and unit of a mature
+        store has tens of thousands of keys: SQLite drops the others without a Python row each.
         """
-        return self._rows(self._KEYS_ABOUT, [subject, unit])
+        if not mentioning:
+            return self._rows(self._KEYS_ABOUT, [subject, unit])
+        test = " OR ".join([_MENTIONS] * len(mentioning))
+        return self._rows(f"{self._KEYS_ABOUT} AND ({test})", [subject, unit, *mentioning])
 
     def rebuild_claim_keys(self) -> None:
         """Refill the look-up tables from ``claims`` (after loads that bypass ``add_claims``)."""
