@@ -339,7 +339,7 @@ def test_a_killed_crawl_leaves_no_analysis_process_behind(
          "--sources", str(crash_site)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    site_server.hold(0)  # the crawl waits for its first page until the kill
+    site_server.hold(1)  # one page (it starts the analysis process), then a wait until the kill
     helpers: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and crawl.poll() is None:
