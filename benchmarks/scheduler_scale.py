@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -210,6 +211,7 @@ def main() -> None:
             elapsed = time.monotonic() - start
             load_after = os.getloadavg()[0]
             signalled = time.monotonic()
+            signalled_at = datetime.now(UTC).isoformat()
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=60)
@@ -225,6 +227,7 @@ def main() -> None:
         log.close()
         lines = log_path.read_text().splitlines()
         runs = query(db, "SELECT sources, status FROM runs")
+        [(late_starts,)] = query(db, f"SELECT count(*) FROM runs WHERE started_at > '{signalled_at}'")
     per_source_runs = sum(len(json.loads(s)) for s, st in runs if st != "running")
     left_running = sum(1 for _, st in runs if st == "running")
     lags = [ln.split("event=schedule_lag ")[1] for ln in lines if "event=schedule_lag" in ln]
@@ -250,8 +253,8 @@ def main() -> None:
     print(f"CPU used by the process tree: {cpu:.0f} s in {elapsed + stop_s:.0f} s "
           f"({cpu / (elapsed + stop_s):.2f} cores of {os.cpu_count()}); load average "
           f"{load_before:.1f} before, {load_after:.1f} at the end")  # fmt: skip
-    print(f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs left running: "
-          f"{left_running}, log errors: {len(errors)}")  # fmt: skip
+    print(f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs started after it: "
+          f"{late_starts}, runs left running: {left_running}, log errors: {len(errors)}")  # fmt: skip
     print("(a shared 2-core machine: timings are noisy)")
 
 
