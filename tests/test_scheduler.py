@@ -296,3 +296,26 @@ def test_sources_shows_next_run_and_lateness(fresh_store: Store, db_path: Path) 
                                "late": (now - timedelta(minutes=30)).isoformat()})  # fmt: skip
     table = CliRunner().invoke(cli, ["--db", str(db_path), "sources"], env={"COLUMNS": "120"})
     assert "next run" in table.stdout and "late 30m" in table.stdout, table.stdout
+
+
+def test_a_crawl_process_keeps_no_finished_crawler(small_site: Path, db_path: Path) -> None:
+    """Issue 17: a long-lived crawl process runs batch after batch; a finished batch's crawlers
+    (held by strongly connected signal receivers: the stop handler's, ``on_item``'s) must go."""
+    code = """
+import gc, sys
+from scrapy.crawler import Crawler
+from scrapers.run import crawl, run_in_reactor
+from seeds.config import load_sources
+
+sources = load_sources(sys.argv[1]).sources
+async def main():
+    for _ in range(2):
+        await crawl(sources, db_path=sys.argv[2], lock_wait=0, on_item=lambda *_: None)
+    gc.collect()
+    print("crawlers alive:", sum(isinstance(o, Crawler) for o in gc.get_objects()))
+run_in_reactor(main)
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(small_site), str(db_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "crawlers alive: 0" in done.stdout, done.stdout + done.stderr
+    assert rows(db_path, "SELECT status FROM runs") == [("ok",), ("ok",)]
