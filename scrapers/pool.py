@@ -33,13 +33,10 @@ __all__ = ["batch_result", "limit_sqlite_memory", "rss_mb", "serve_batches"]
 
 #: How often an idle process looks at its pipe and its stop flag.
 _IDLE_POLL = 0.05
-#: Scrapy settings for a batch's crawlers on top of each source's own (politeness unchanged).
-#: Scrapy starts CONCURRENT_ITEMS worker tasks for every response's output: the default 100
-#: made ~30,000 asyncio tasks per batch of 50 feeds (items are analysed one at a time here
-#: anyway). The stats logger and the memory watcher run a timer per crawler; the pool
-#: watches its own memory between batches.
+#: Scrapy settings for a batch's crawlers on top of each source's own (politeness unchanged):
+#: the stats logger and the memory watcher run a timer per crawler, and the pool watches its
+#: own memory between batches.
 BATCH_SETTINGS: dict[str, Any] = {
-    "CONCURRENT_ITEMS": 8,
     "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None,
                    "scrapy.extensions.memusage.MemoryUsage": None},
 }  # fmt: skip
