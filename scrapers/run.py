@@ -13,15 +13,12 @@ import logging
 import os
 import socket
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydispatch import dispatcher
-from pydispatch.saferef import BoundMethodWeakref
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
@@ -185,17 +182,17 @@ async def _crawl_locked(
 ) -> RunReport:
     runner = AsyncCrawlerRunner(Settings({"TWISTED_REACTOR": REACTOR}))
     crawlers: list[tuple[Source, Crawler]] = []
+    progress: dict[Crawler, Callable[..., None]] = {}
     ladder = [d.total_seconds() for d in recheck]
     for source in sources:
         settings = crawl_settings(source, db_path=db_path, run_id=run_id, overrides=overrides)
         settings["DELTAWATCH_RECHECK"] = ladder
         crawler = Crawler(SPIDERS[source.kind], Settings(settings))
         if on_item is not None:
-            crawler.signals.connect(
-                lambda item, _src=source.name, **_: on_item(_src, item),
-                signal=signals.item_scraped,
-                weak=False,  # a lambda held only weakly would be collected at once
-            )
+            progress[crawler] = lambda item, _src=source.name, **_: on_item(_src, item)
+            # Held strongly (a lambda held weakly would be collected at once), so it is
+            # disconnected below: pydispatch's global registry would keep the crawler alive.
+            crawler.signals.connect(progress[crawler], signal=signals.item_scraped, weak=False)
         crawlers.append((source, crawler))
     for _, crawler in crawlers:
         stop.watch(crawler)
@@ -215,7 +212,9 @@ async def _crawl_locked(
             stats = {}
         counts = {k: int(stats.get(f"deltawatch/{k}", 0)) for k in COUNTS}
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
-        _disconnect_strong(crawler)
+        stop.forget(crawler)
+        if crawler in progress:
+            crawler.signals.disconnect(progress.pop(crawler), signal=signals.item_scraped, weak=False)
     with Store(db_path) as store:
         # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
         errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
@@ -241,16 +240,6 @@ async def _crawl_locked(
             stats={r.name: {"counts": r.counts, "finish_reason": r.finish_reason} for r in reports},
         )
     return RunReport(run_id, status, reports, errors)
-
-
-def _disconnect_strong(crawler: Crawler) -> None:
-    """Receivers connected with ``weak=False`` (Stop's, ``on_item``'s) sit in pydispatch's
-    global registry and would keep every finished crawler alive in a long-lived crawl
-    process (issue 17: ~160 KB per source run); Scrapy's ``disconnect_all`` only finds weak ones."""
-    for sig in (signals.engine_started, signals.item_scraped):
-        for receiver in list(dispatcher.getReceivers(crawler, sig)):
-            if not isinstance(receiver, weakref.ref | BoundMethodWeakref):
-                crawler.signals.disconnect(receiver, signal=sig, weak=False)
 
 
 def _source_failure(source: Source, report: SourceReport,
