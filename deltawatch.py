@@ -121,13 +121,18 @@ def list_options(default_limit: int | None) -> Callable[[Callable[..., Any]], Ca
     """``--json``, ``--wide`` and ``--limit`` for every command that lists rows."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        func = click.option("--wide", is_flag=True,
-                            help="Every column in full (URLs, sentences, exact times); wider "
-                                 "than a terminal.")(func)  # fmt: skip
-        func = click.option("--limit", default=default_limit or 0, show_default=True,
-                            type=click.IntRange(min=0),
-                            help="At most this many rows (0: all). A cut list says so on "
-                                 "stderr.")(func)  # fmt: skip
+        func = click.option(
+            "--wide",
+            is_flag=True,
+            help="Every column in full (URLs, sentences, exact times); wider than a terminal.",
+        )(func)
+        func = click.option(
+            "--limit",
+            default=default_limit or 0,
+            show_default=True,
+            type=click.IntRange(min=0),
+            help="At most this many rows (0: all). A cut list says so on stderr.",
+        )(func)
         return output_options(func)
 
     return decorate
@@ -141,8 +146,11 @@ def fetch_limit(limit: int) -> int | None:
 def cut(rows: list[Any], limit: int, what: str) -> list[Any]:
     """At most ``limit`` rows; when more matched, say so on stderr (stdout stays data)."""
     if limit and len(rows) > limit:
-        err_console.print(f"[yellow]showing the first {limit} {what}; more match[/yellow] "
-                          "(--limit N for more, --limit 0 for all)", highlight=False)  # fmt: skip
+        err_console.print(
+            f"[yellow]showing the first {limit} {what}; more match[/yellow] "
+            "(--limit N for more, --limit 0 for all)",
+            highlight=False,
+        )
         return rows[:limit]
     return rows
 
@@ -160,14 +168,25 @@ def since_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[...,
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
 
-    return click.option("--since", callback=parse, metavar="TIME",
-                        help=f"{help_text} An ISO date or time (UTC unless it has an offset: "
-                             "2026-12-02T07:00+08:00) or an age (7d, 12h).")  # fmt: skip
+    return click.option(
+        "--since",
+        callback=parse,
+        metavar="TIME",
+        help=f"{help_text} An ISO date or time (UTC unless it has an offset: "
+        "2026-12-02T07:00+08:00) or an age (7d, 12h).",
+    )
 
 
-def emit(rows: Sequence[Mapping[str, Any]], *, as_json: bool, view: str | None,
-         title: str | None = None, wide: bool = False, empty: str | None = None,
-         console: Console | None = None) -> None:  # fmt: skip
+def emit(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    as_json: bool,
+    view: str | None,
+    title: str | None = None,
+    wide: bool = False,
+    empty: str | None = None,
+    console: Console | None = None,
+) -> None:
     """Rows as JSON (raw values) or as a table for people (sharing.tables: short, human)."""
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
@@ -182,11 +201,22 @@ def emit(rows: Sequence[Mapping[str, Any]], *, as_json: bool, view: str | None,
         return
     columns, body = cells(rows, view, wide=wide)
     widths = fit(columns, body, console.width) if not wide else [None] * len(columns)
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  title_justify="left", collapse_padding=True)  # fmt: skip
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+        collapse_padding=True,
+    )
     for col, size in zip(columns, widths, strict=True):
-        table.add_column(col.header, no_wrap=wide, overflow="fold", width=size,
-                         justify="right" if col.right else "left")  # fmt: skip
+        table.add_column(
+            col.header,
+            no_wrap=wide,
+            overflow="fold",
+            width=size,
+            justify="right" if col.right else "left",
+        )
     for row in body:
         table.add_row(*row)
     console.print(table, highlight=False)
@@ -200,8 +230,9 @@ def _load_config(path: str | None) -> Any:
     except ConfigError as exc:
         from rich.markup import escape  # "[[notify]]" in a message is text, not markup
 
-        err_console.print(f"[bold red]bad sources file[/bold red]\n{escape(str(exc))}",
-                          highlight=False)  # fmt: skip
+        err_console.print(
+            f"[bold red]bad sources file[/bold red]\n{escape(str(exc))}", highlight=False
+        )
         sys.exit(2)
 
 
@@ -231,14 +262,29 @@ def cli(ctx: click.Context, db: str) -> None:
 
 def _report(report: Any) -> None:
     """The summary table at the end of a crawl, and the failures by name (on stderr)."""
-    rows = [{"source": src.name, "pages": c["pages"], "new": c["new_article"],
-             "versions": c["new_version"],
-             "same": c["unchanged"] + c["seen_before"] + c["not_modified"],
-             "skipped": c["skipped"], "robots": c.get("robots_blocked", 0),
-             "errors": c["fetch_errors"], "claims": c["claims"], "events": c["events"]}
-            for src in report.sources for c in [src.counts]]  # fmt: skip
-    emit(rows, as_json=False, view="run", title=f"run {report.run_id}: {report.status}",
-         console=err_console)  # fmt: skip
+    rows = [
+        {
+            "source": src.name,
+            "pages": c["pages"],
+            "new": c["new_article"],
+            "versions": c["new_version"],
+            "same": c["unchanged"] + c["seen_before"] + c["not_modified"],
+            "skipped": c["skipped"],
+            "robots": c.get("robots_blocked", 0),
+            "errors": c["fetch_errors"],
+            "claims": c["claims"],
+            "events": c["events"],
+        }
+        for src in report.sources
+        for c in [src.counts]
+    ]
+    emit(
+        rows,
+        as_json=False,
+        view="run",
+        title=f"run {report.run_id}: {report.status}",
+        console=err_console,
+    )
     for e in report.errors[:20]:
         err_console.print(f"[red]failed[/red] {e['source']}: {e['url']} — {e['reason']}")
     if len(report.errors) > 20:
@@ -255,9 +301,13 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **option
     from scrapers.run import crawl, run_in_reactor
 
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
-    ) as progress:  # fmt: skip
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
         task = progress.add_task("crawling", total=None)
         seen = {"pages": 0, "errors": 0}
 
@@ -271,27 +321,33 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **option
             err_console.print(f"waiting: another process is crawling {names}")
 
         return run_in_reactor(
-            lambda: crawl(sources, db_path=db, trigger=trigger, on_item=on_item,
-                          on_wait=waiting, **options)
-        )  # fmt: skip
+            lambda: crawl(
+                sources, db_path=db, trigger=trigger, on_item=on_item, on_wait=waiting, **options
+            )
+        )
 
 
 def redis_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--redis URL`` (env DELTAWATCH_REDIS): the Redis of a cluster of workers (issue 8)."""
-    return click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL",
-                        help=f"{help_text} e.g. redis://127.0.0.1:6379/0 (env DELTAWATCH_REDIS).")
+    return click.option(
+        "--redis",
+        "redis_url",
+        envvar="DELTAWATCH_REDIS",
+        metavar="URL",
+        help=f"{help_text} e.g. redis://127.0.0.1:6379/0 (env DELTAWATCH_REDIS).",
+    )
 
 
-def _enqueue_round(sources: Sequence[Any], db: str, redis_url: str, *, trigger: str,
-                   refetch: bool) -> None:  # fmt: skip
+def _enqueue_round(
+    sources: Sequence[Any], db: str, redis_url: str, *, trigger: str, refetch: bool
+) -> None:
     """Queue one round for the workers and say what was queued and what was skipped."""
     import redis
 
     from scrapers.cluster.enqueue import enqueue
 
     try:
-        report = enqueue(sources, db_path=db, redis_url=redis_url, trigger=trigger,
-                         refetch=refetch)  # fmt: skip
+        report = enqueue(sources, db_path=db, redis_url=redis_url, trigger=trigger, refetch=refetch)
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot queue the run in Redis at {redis_url}: {exc}") from None
     for name, count in report.queued.items():
@@ -309,16 +365,32 @@ def _enqueue_round(sources: Sequence[Any], db: str, redis_url: str, *, trigger: 
 )
 @click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
 @click.option("--url", "urls", multiple=True, help="Fetch this article URL now (repeatable).")
-@click.option("--all", "refetch", is_flag=True,
-              help="Fetch every listed article, not only new ones and those due for a recheck.")
-@click.option("--wait", "lock_wait", default=30.0, show_default=True,
-              help="Seconds to wait for a source another process is crawling.")
+@click.option(
+    "--all",
+    "refetch",
+    is_flag=True,
+    help="Fetch every listed article, not only new ones and those due for a recheck.",
+)
+@click.option(
+    "--wait",
+    "lock_wait",
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for a source another process is crawling.",
+)
 @click.option("--trigger", default="manual", hidden=True)  # "schedule" when the daemon runs it
 @redis_option("Queue the run for `deltawatch worker`s in this Redis instead of crawling here.")
 @pass_ctx
-def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
-              urls: tuple[str, ...], refetch: bool, lock_wait: float, trigger: str,
-              redis_url: str | None) -> None:  # fmt: skip
+def crawl_cmd(
+    ctx: Context,
+    sources_file: str | None,
+    names: tuple[str, ...],
+    urls: tuple[str, ...],
+    refetch: bool,
+    lock_wait: float,
+    trigger: str,
+    redis_url: str | None,
+) -> None:
     """One run now (manual trigger), with progress and a summary.
 
     Exit 0 when every source and page worked, 1 when some failed (each is
@@ -354,9 +426,13 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
     interruptible()
     _notify_register(ctx.db, config.notify)
     report = _crawl_with_progress(
-        selected, ctx.db, trigger, recheck=config.recheck_ladder, lock_wait=lock_wait,
+        selected,
+        ctx.db,
+        trigger,
+        recheck=config.recheck_ladder,
+        lock_wait=lock_wait,
         overrides={"DELTAWATCH_REFETCH": True} if refetch or urls else None,
-    )  # fmt: skip
+    )
     _report(report)
     if report.status == "interrupted":
         interrupted()
@@ -365,16 +441,28 @@ def crawl_cmd(ctx: Context, sources_file: str | None, names: tuple[str, ...],
 
 
 @cli.command("schedule")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Sources file (default: the bundled seeds/sources.toml).")
-@click.option("--max-parallel", default=2, show_default=True,
-              help="Crawl processes, each crawling a batch of due sources at a time.")
-@click.option("--batch-size", default=50, show_default=True,
-              help="Sources per batch at most.")
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="Sources file (default: the bundled seeds/sources.toml).",
+)
+@click.option(
+    "--max-parallel",
+    default=2,
+    show_default=True,
+    help="Crawl processes, each crawling a batch of due sources at a time.",
+)
+@click.option("--batch-size", default=50, show_default=True, help="Sources per batch at most.")
 @redis_option("Queue each due source's run for `deltawatch worker`s instead of crawling here.")
 @pass_ctx
-def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int, batch_size: int,
-                 redis_url: str | None) -> None:  # fmt: skip
+def schedule_cmd(
+    ctx: Context,
+    sources_file: str | None,
+    max_parallel: int,
+    batch_size: int,
+    redis_url: str | None,
+) -> None:
     """Foreground scheduler: each source at its interval, plus rechecks, until stopped.
 
     Due sources (a new one at once) are crawled oldest-due first, in batches, by
@@ -392,12 +480,14 @@ def schedule_cmd(ctx: Context, sources_file: str | None, max_parallel: int, batc
     config = _load_config(sources_file)
     ctx.check(write=True)
     logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr,
+        level=logging.INFO,
+        stream=sys.stderr,
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-    )  # fmt: skip
+    )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    Daemon(config, ctx.db, max_parallel=max_parallel, batch_size=batch_size,
-           redis_url=redis_url).run_forever()
+    Daemon(
+        config, ctx.db, max_parallel=max_parallel, batch_size=batch_size, redis_url=redis_url
+    ).run_forever()
 
 
 def _log_to_stderr() -> None:
@@ -414,13 +504,27 @@ def _log_to_stderr() -> None:
 
 
 @cli.command("worker")
-@click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL", required=True,
-              help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Sources file (default: the bundled seeds/sources.toml); the same on every "
-                   "machine.")  # fmt: skip
-@click.option("--heartbeat", default=2.0, show_default=True, hidden=True,
-              help="Seconds between heartbeats; a worker silent 5 beats counts as gone.")
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="DELTAWATCH_REDIS",
+    metavar="URL",
+    required=True,
+    help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="Sources file (default: the bundled seeds/sources.toml); the same on every machine.",
+)
+@click.option(
+    "--heartbeat",
+    default=2.0,
+    show_default=True,
+    hidden=True,
+    help="Seconds between heartbeats; a worker silent 5 beats counts as gone.",
+)
 def worker_cmd(redis_url: str, sources_file: str | None, heartbeat: float) -> None:
     """Fetch and extract for a cluster: take requests from Redis, push articles back.
 
@@ -446,12 +550,25 @@ def worker_cmd(redis_url: str, sources_file: str | None, heartbeat: float) -> No
 
 
 @cli.command("ingest")
-@click.option("--redis", "redis_url", envvar="DELTAWATCH_REDIS", metavar="URL", required=True,
-              help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Sources file, for the recheck ladder (default: seeds/sources.toml).")
-@click.option("--drain", is_flag=True,
-              help="Exit once every queued run is done and stored, instead of running on.")
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="DELTAWATCH_REDIS",
+    metavar="URL",
+    required=True,
+    help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="Sources file, for the recheck ladder (default: seeds/sources.toml).",
+)
+@click.option(
+    "--drain",
+    is_flag=True,
+    help="Exit once every queued run is done and stored, instead of running on.",
+)
 @pass_ctx
 def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bool) -> None:
     """The single writer of a cluster: store what the workers extracted, in order.
@@ -481,9 +598,14 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
         signal.signal(sig, lambda *_: stop.set())
     _notify_register(ctx.db, config.notify)
     try:
-        report = ingest_queue(connect(redis_url), ctx.db, recheck=config.recheck_ladder,
-                              stop=stop, drain=drain,
-                              on_round=lambda runs: _notify(ctx.db, config.notify, runs=runs))  # fmt: skip
+        report = ingest_queue(
+            connect(redis_url),
+            ctx.db,
+            recheck=config.recheck_ladder,
+            stop=stop,
+            drain=drain,
+            on_round=lambda runs: _notify(ctx.db, config.notify, runs=runs),
+        )
     except QueueLockedError as exc:
         err_console.print(f"[red]{exc}[/red]; one writer per store")
         sys.exit(2)
@@ -491,20 +613,33 @@ def ingest_cmd(ctx: Context, redis_url: str, sources_file: str | None, drain: bo
         raise click.ClickException(f"Redis at {redis_url}: {exc}") from None
     done = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing"
     finished = ", ".join(map(str, report.finished_runs)) or "-"
-    err_console.print(f"ingested {report.items} item(s) ({done}); replayed {report.replayed}, "
-                      f"unreadable {report.buried}; runs finished: {finished}")
+    err_console.print(
+        f"ingested {report.items} item(s) ({done}); replayed {report.replayed}, "
+        f"unreadable {report.buried}; runs finished: {finished}"
+    )
 
 
 @cli.command("demo")
 @click.option("--keep", is_flag=True, help="Keep the store between runs of the demo.")
-@click.option("--force", is_flag=True,
-              help="Use --db even if it holds something other than a demo store (it is "
-                   "emptied first unless --keep).")
-@click.option("--port", default=8765, show_default=True,
-              help="Port for the demo site on 127.0.0.1 (0: any free port). Article URLs "
-                   "include it, so use the same port to re-run the demo into a kept store.")
-@click.option("--site-delay", default=0.0, hidden=True,
-              help="Seconds the demo site waits before each answer (tests of stopping).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Use --db even if it holds something other than a demo store (it is "
+    "emptied first unless --keep).",
+)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    help="Port for the demo site on 127.0.0.1 (0: any free port). Article URLs "
+    "include it, so use the same port to re-run the demo into a kept store.",
+)
+@click.option(
+    "--site-delay",
+    default=0.0,
+    hidden=True,
+    help="Seconds the demo site waits before each answer (tests of stopping).",
+)
 @pass_ctx
 def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float) -> None:
     """The whole pipeline offline: serve the bundled demo site on 127.0.0.1, crawl
@@ -527,8 +662,9 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float
     try:
         server = serving.enter_context(serve_site([site / "rev1"], port=port))
     except OSError as exc:
-        raise click.UsageError(f"cannot serve the demo site on 127.0.0.1:{port}: {exc.strerror}; "
-                               "try --port 0") from None
+        raise click.UsageError(
+            f"cannot serve the demo site on 127.0.0.1:{port}: {exc.strerror}; try --port 0"
+        ) from None
     server.delay = site_delay
     if not keep:  # only once the demo can run: a busy port leaves the store as it was
         for suffix in ("", "-wal", "-shm"):
@@ -541,15 +677,23 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float
             reports = []
             for rev, layers in (("1", [site / "rev1"]), ("2", [site / "rev2", site / "rev1"])):
                 server.layers = layers
-                err_console.print(f"[bold]revision {rev}[/bold]: crawling {len(config.sources)} "
-                                  "sources")  # fmt: skip
+                err_console.print(
+                    f"[bold]revision {rev}[/bold]: crawling {len(config.sources)} sources"
+                )
                 # Revision 2 stands for "days later": every known article is due for a
                 # recheck, so the crawl refetches them all (conditional requests still apply).
                 reports.append(
-                    await crawl(config.sources, db_path=ctx.db, trigger="demo",
-                                overrides={"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-                                           "DELTAWATCH_REFETCH": True})
-                )  # fmt: skip
+                    await crawl(
+                        config.sources,
+                        db_path=ctx.db,
+                        trigger="demo",
+                        overrides={
+                            "DOWNLOAD_DELAY": 0,
+                            "AUTOTHROTTLE_ENABLED": False,
+                            "DELTAWATCH_REFETCH": True,
+                        },
+                    )
+                )
                 if reports[-1].status == "interrupted":
                     break  # Ctrl-C means stop, not "go on with revision 2"
             return reports
@@ -567,8 +711,12 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float
     # first sightings of revision 1 (those are all "new"; `changes --kind new` lists them).
     log = queries.changes(db)
     rows = [r for r in log if r["kind"] != "new" or r["run_id"] == reports[-1].run_id]
-    emit(rows, as_json=False, title="change log: revision 2 against revision 1, and across outlets",
-         view="changes")  # fmt: skip
+    emit(
+        rows,
+        as_json=False,
+        title="change log: revision 2 against revision 1, and across outlets",
+        view="changes",
+    )
     counts = Counter(r["kind"] for r in log)
     err_console.print("events: " + ", ".join(f"{counts[k]} {k}" for k in EVENT_KINDS))
     err_console.print(f"store: {ctx.db} — try: deltawatch --db {ctx.db} changes")
@@ -592,14 +740,18 @@ def _demo_store_ok(ctx: Context, *, keep: bool, force: bool) -> None:
                 "foreign": "is another program's SQLite database",
                 "newer": "is the store of a newer deltawatch",
             }.get(info.state, f"is a deltawatch store with {', '.join(sorted(info.triggers))} runs")
-            raise StoreError(f"{db} {what}, and the demo empties its store, so it left it as it "
-                             f"is; run the demo in another store: deltawatch --db demo.db demo "
-                             f"(or add --force to replace {db})")  # fmt: skip
+            raise StoreError(
+                f"{db} {what}, and the demo empties its store, so it left it as it "
+                f"is; run the demo in another store: deltawatch --db demo.db demo "
+                f"(or add --force to replace {db})"
+            )
         if keep:
             check_store(db, write=True)  # --keep adds to it: it must be a usable store
         elif not writable(db):
-            raise StoreError(f"{db} is read-only (or its folder is), so the demo cannot "
-                             "replace it; run it with --db demo.db")  # fmt: skip
+            raise StoreError(
+                f"{db} is read-only (or its folder is), so the demo cannot "
+                "replace it; run it with --db demo.db"
+            )
     except StoreError as exc:
         raise BadStore(str(exc)) from None
 
@@ -609,8 +761,12 @@ def _demo_store_ok(ctx: Context, *, keep: bool, force: bool) -> None:
 
 @cli.command("extract")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True,
-              help="Print JSON instead of a table: an object for one input, an array for several.")  # fmt: skip
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON instead of a table: an object for one input, an array for several.",
+)
 def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
     """Main text and figures of pages (HTML files, plain-text files, URLs); stores nothing.
 
@@ -634,8 +790,9 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
             else:
                 results.append(extract_file(item))
         except (OSError, ValueError) as exc:
-            err_console.print(f"[red]{escape(item)}[/red]: {escape(str(exc))}", soft_wrap=True,
-                              highlight=False)  # one line per input, whatever the width
+            err_console.print(
+                f"[red]{escape(item)}[/red]: {escape(str(exc))}", soft_wrap=True, highlight=False
+            )  # one line per input, whatever the width
             results.append({"input": item, "error": str(exc)})
             failed = True
     if as_json:
@@ -656,25 +813,34 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
 
 
 @cli.command("articles")
-@click.option("--search", metavar="TEXT",
-              help="Titles and texts of every version that mention TEXT (any language; "
-                   "words of one or two characters too: 上海, AI).")  # fmt: skip
+@click.option(
+    "--search",
+    metavar="TEXT",
+    help="Titles and texts of every version that mention TEXT (any language; "
+    "words of one or two characters too: 上海, AI).",
+)
 @click.option("--source", help="Only this source.")
 @list_options(100)
 @pass_ctx
-def articles_cmd(ctx: Context, search: str | None, source: str | None, limit: int, wide: bool,
-                 as_json: bool) -> None:  # fmt: skip
+def articles_cmd(
+    ctx: Context, search: str | None, source: str | None, limit: int, wide: bool, as_json: bool
+) -> None:
     """Stored articles, newest first, with how many versions each has.
 
     Example: deltawatch articles --search 上海
     """
     from storage import queries
 
-    rows = queries.articles(ctx.readonly(), search=search, source=source,
-                            limit=fetch_limit(limit))  # fmt: skip
+    rows = queries.articles(ctx.readonly(), search=search, source=source, limit=fetch_limit(limit))
     empty = f"no stored article mentions {search!r}" if search else "no articles"
-    emit(cut(rows, limit, "articles"), as_json=as_json, title="articles", view="articles",
-         wide=wide, empty=empty)  # fmt: skip
+    emit(
+        cut(rows, limit, "articles"),
+        as_json=as_json,
+        title="articles",
+        view="articles",
+        wide=wide,
+        empty=empty,
+    )
 
 
 @cli.command("sources")
@@ -692,8 +858,7 @@ def sources_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> None:
     from storage import queries
 
     rows = queries.sources(ctx.readonly(), limit=fetch_limit(limit))
-    emit(cut(rows, limit, "sources"), as_json=as_json, title="sources", view="sources",
-         wide=wide)  # fmt: skip
+    emit(cut(rows, limit, "sources"), as_json=as_json, title="sources", view="sources", wide=wide)
 
 
 @cli.command("claims")
@@ -703,16 +868,30 @@ def sources_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> None:
 @click.option("--source", help="Only this source.")
 @list_options(1000)
 @pass_ctx
-def claims_cmd(ctx: Context, subject: str | None, metric: str | None, key: str | None,
-               source: str | None, limit: int, wide: bool, as_json: bool) -> None:  # fmt: skip
+def claims_cmd(
+    ctx: Context,
+    subject: str | None,
+    metric: str | None,
+    key: str | None,
+    source: str | None,
+    limit: int,
+    wide: bool,
+    as_json: bool,
+) -> None:
     """Stored figures of the articles' current versions.
 
     Example: deltawatch claims --subject Shanghai --metric unicorns
     """
     from storage import queries
 
-    rows = queries.claims(ctx.readonly(), subject=subject, metric=metric, key=key, source=source,
-                          limit=fetch_limit(limit))  # fmt: skip
+    rows = queries.claims(
+        ctx.readonly(),
+        subject=subject,
+        metric=metric,
+        key=key,
+        source=source,
+        limit=fetch_limit(limit),
+    )
     emit(cut(rows, limit, "figures"), as_json=as_json, title="claims", view="claims", wide=wide)
 
 
@@ -722,27 +901,40 @@ def claims_cmd(ctx: Context, subject: str | None, metric: str | None, key: str |
 @click.option("--source", help="Only events from this source.")
 @list_options(1000)
 @pass_ctx
-def changes_cmd(ctx: Context, since: str | None, kind: str | None, source: str | None,
-                limit: int, wide: bool, as_json: bool) -> None:  # fmt: skip
+def changes_cmd(
+    ctx: Context,
+    since: str | None,
+    kind: str | None,
+    source: str | None,
+    limit: int,
+    wide: bool,
+    as_json: bool,
+) -> None:
     """The change log (claim events), newest first.
 
     Example: deltawatch changes --kind conflict --since 2026-12-02T07:00+08:00
     """
     from storage import queries
 
-    rows = queries.changes(ctx.readonly(), since=since, kind=kind, source=source,
-                           limit=fetch_limit(limit))  # fmt: skip
+    rows = queries.changes(
+        ctx.readonly(), since=since, kind=kind, source=source, limit=fetch_limit(limit)
+    )
     emit(cut(rows, limit, "events"), as_json=as_json, title="changes", view="changes", wide=wide)
 
 
 @cli.command("history")
 @click.argument("key")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, writable=True),
-              help="Also draw the history as a chart into this .png or .svg file.")
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also draw the history as a chart into this .png or .svg file.",
+)
 @list_options(1000)
 @pass_ctx
-def history_cmd(ctx: Context, key: str, plot_file: str | None, limit: int, wide: bool,
-                as_json: bool) -> None:  # fmt: skip
+def history_cmd(
+    ctx: Context, key: str, plot_file: str | None, limit: int, wide: bool, as_json: bool
+) -> None:
     """Every reported value of one figure over time, with sources (KEY in any case).
 
     --plot draws it: values over time, one colour and mark per source, conflicts as red
@@ -755,13 +947,18 @@ def history_cmd(ctx: Context, key: str, plot_file: str | None, limit: int, wide:
 
     rows = queries.history(ctx.readonly(), key, limit=fetch_limit(limit))
     if not rows:
-        raise click.ClickException(f"no figure with key {key!r}; see `deltawatch claims` for "
-                                   "the stored keys")  # fmt: skip
+        raise click.ClickException(
+            f"no figure with key {key!r}; see `deltawatch claims` for the stored keys"
+        )
     if plot_file:
         _plot_history(ctx, key, plot_file)
-    emit(cut(rows, limit, "reports"), as_json=as_json, title=queries.normalize_key(key),
-         view="history",
-         wide=wide)  # fmt: skip
+    emit(
+        cut(rows, limit, "reports"),
+        as_json=as_json,
+        title=queries.normalize_key(key),
+        view="history",
+        wide=wide,
+    )
 
 
 def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
@@ -782,13 +979,16 @@ def _plot_history(ctx: Context, key: str, plot_file: str) -> None:
 
 @cli.command("diff")
 @click.argument("article_id", type=int)
-@click.option("--from", "from_n", type=int, help="Older version number (default: the one before --to).")
+@click.option(
+    "--from", "from_n", type=int, help="Older version number (default: the one before --to)."
+)
 @click.option("--to", "to_n", type=int, help="Newer version number (default: the latest).")
 @click.option("--context", default=1, show_default=True, help="Unchanged lines around changes.")
 @output_options
 @pass_ctx
-def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None, context: int,
-             as_json: bool) -> None:  # fmt: skip
+def diff_cmd(
+    ctx: Context, article_id: int, from_n: int | None, to_n: int | None, context: int, as_json: bool
+) -> None:
     """A readable text diff between two versions of an article, changed figures highlighted.
 
     Versions are numbered 1, 2, ... as `deltawatch articles` counts them.
@@ -804,7 +1004,9 @@ def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None
         raise click.UsageError(f"no article {article_id}; see `deltawatch articles`")
     numbers = [v["n"] for v in queries.versions(db, article_id)]
     if len(numbers) < 2 and from_n is None:
-        raise click.UsageError(f"article {article_id} has {len(numbers)} version(s): nothing to diff")
+        raise click.UsageError(
+            f"article {article_id} has {len(numbers)} version(s): nothing to diff"
+        )
     to_n = to_n or numbers[-1]
     from_n = from_n or max((n for n in numbers if n < to_n), default=numbers[0])
     old, new = queries.version(db, article_id, from_n), queries.version(db, article_id, to_n)
@@ -812,11 +1014,17 @@ def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None
         if v is None:
             raise click.UsageError(f"article {article_id} has no version {n} (it has {numbers})")
     assert old is not None and new is not None
-    result = compare_versions(old["text"], old["claims"], new["text"], new["claims"],
-                              context=context)  # fmt: skip
+    result = compare_versions(
+        old["text"], old["claims"], new["text"], new["claims"], context=context
+    )
     if as_json:
-        payload = {"article_id": article_id, "url": found["url"], "from": from_n, "to": to_n,
-                   **result.as_dict()}  # fmt: skip
+        payload = {
+            "article_id": article_id,
+            "url": found["url"],
+            "from": from_n,
+            "to": to_n,
+            **result.as_dict(),
+        }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     from rich.text import Text
@@ -827,13 +1035,18 @@ def diff_cmd(ctx: Context, article_id: int, from_n: int | None, to_n: int | None
     console.print(f"[green]+++ version {to_n}  {new['fetched_at']}[/green]")
     styles = {"-": "red", "+": "green", "@": "cyan", " ": "dim"}
     for line in result.lines:
-        text = Text(f"{line.op} {line.text}" if line.op != "@" else line.text,
-                    style=styles[line.op])  # fmt: skip
+        text = Text(
+            f"{line.op} {line.text}" if line.op != "@" else line.text, style=styles[line.op]
+        )
         for start, end in line.marks:
             text.stylize("bold reverse", start + 2, end + 2)
         console.print(text, highlight=False)
-    emit([{"key": f.key, "old": f.old, "new": f.new, "unit": f.unit} for f in result.figures],
-         as_json=False, title="figures that changed", view="changed figures")  # fmt: skip
+    emit(
+        [{"key": f.key, "old": f.old, "new": f.new, "unit": f.unit} for f in result.figures],
+        as_json=False,
+        title="figures that changed",
+        view="changed figures",
+    )
 
 
 @cli.command("reprocess")
@@ -902,19 +1115,30 @@ def backup_cmd(ctx: Context, dest: str) -> None:
     except (OSError, ValueError, sqlite3.Error) as exc:
         raise click.ClickException(f"backup failed: {exc}") from None
     counts = ", ".join(f"{n} {t}" for t, n in report.counts.items())
-    click.echo(f"backup of {ctx.db} written to {report.path}: {report.bytes / 1_048_576:.1f} MB, "
-               f"integrity {report.integrity}; {counts}")  # fmt: skip
+    click.echo(
+        f"backup of {ctx.db} written to {report.path}: {report.bytes / 1_048_576:.1f} MB, "
+        f"integrity {report.integrity}; {counts}"
+    )
 
 
 # -- browsing and sharing (issue 7) ---------------------------------------------------
 
 
 @cli.command("serve")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
-              help="Port to listen on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but a loopback address lets whoever can "
-                   "reach this machine read the whole store.")  # fmt: skip
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but a loopback address lets whoever can "
+    "reach this machine read the whole store.",
+)
 @pass_ctx
 def serve_cmd(ctx: Context, port: int, host: str) -> None:
     """Browse the store in Datasette, read-only: the change log, open conflicts, a
@@ -938,35 +1162,66 @@ def serve_cmd(ctx: Context, port: int, host: str) -> None:
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err_console.print(f"[yellow]warning[/yellow]: listening on {host}: anyone who can reach "
-                          "it can read the store")  # fmt: skip
+        err_console.print(
+            f"[yellow]warning[/yellow]: listening on {host}: anyone who can reach "
+            "it can read the store"
+        )
     base = f"http://{f'[{host}]' if ':' in host else host}:{port}/{database_name(ctx.db)}"
-    err_console.print(f"serving {ctx.db} read-only at [bold]{base}[/bold] (Ctrl-C to stop)\n"
-                      f"  change log      {base}/latest_changes\n"
-                      f"  open conflicts  {base}/open_conflicts\n"
-                      f"  figures         {base}/figures", highlight=False,
-                      soft_wrap=True)  # fmt: skip
+    err_console.print(
+        f"serving {ctx.db} read-only at [bold]{base}[/bold] (Ctrl-C to stop)\n"
+        f"  change log      {base}/latest_changes\n"
+        f"  open conflicts  {base}/open_conflicts\n"
+        f"  figures         {base}/figures",
+        highlight=False,
+        soft_wrap=True,
+    )
     serve(ctx.db, host=host, port=port)
 
 
 @cli.command("export")
-@click.option("--what", type=click.Choice(["changes", "claims", "articles"]), default="changes",
-              show_default=True, help="Which rows: the change log, figures, or articles.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "atom"]), default="csv",
-              show_default=True, help="CSV or JSON for spreadsheets and pandas; Atom for feed "
-              "readers (changes only).")  # fmt: skip
+@click.option(
+    "--what",
+    type=click.Choice(["changes", "claims", "articles"]),
+    default="changes",
+    show_default=True,
+    help="Which rows: the change log, figures, or articles.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "atom"]),
+    default="csv",
+    show_default=True,
+    help="CSV or JSON for spreadsheets and pandas; Atom for feed readers (changes only).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Short for --format json.")
 @since_option("Only rows at or after this time.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows, newest first.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (replaced atomically) instead of stdout.")
-@click.option("--site-url", default="http://127.0.0.1:8001", show_default=True,
-              help="Atom: where `deltawatch serve` is reached; entries link to stored versions.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (replaced atomically) instead of stdout.",
+)
+@click.option(
+    "--site-url",
+    default="http://127.0.0.1:8001",
+    show_default=True,
+    help="Atom: where `deltawatch serve` is reached; entries link to stored versions.",
+)
 @click.option("--feed-url", help="Atom: the URL the feed is published at (its rel=self link).")
 @pass_ctx
-def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | None,
-               limit: int | None, output: str | None, site_url: str,
-               feed_url: str | None) -> None:  # fmt: skip
+def export_cmd(
+    ctx: Context,
+    what: str,
+    fmt: str,
+    as_json: bool,
+    since: str | None,
+    limit: int | None,
+    output: str | None,
+    site_url: str,
+    feed_url: str | None,
+) -> None:
     """Data out: CSV or JSON (UTF-8, header row, ISO 8601 times) for spreadsheets and
     pandas, or an Atom feed of the change log that feed readers can subscribe to.
 
@@ -984,9 +1239,15 @@ def export_cmd(ctx: Context, what: str, fmt: str, as_json: bool, since: str | No
     fmt = "json" if as_json else fmt
     if fmt == "atom" and what != "changes":
         raise click.UsageError("the Atom feed is of changes: use --what changes with --format atom")
-    options: dict[str, Any] = {"what": what, "fmt": fmt, "since": since, "limit": limit,
-                               "site_url": site_url, "feed_url": feed_url,
-                               "database": database_name(ctx.db)}  # fmt: skip
+    options: dict[str, Any] = {
+        "what": what,
+        "fmt": fmt,
+        "since": since,
+        "limit": limit,
+        "site_url": site_url,
+        "feed_url": feed_url,
+        "database": database_name(ctx.db),
+    }
     db = ctx.readonly()
     if output is None:
         try:
@@ -1022,8 +1283,7 @@ def _notify_register(db: str, targets: Sequence[Any]) -> None:
     except Exception as exc:  # notifications never stop a crawl
         from rich.markup import escape
 
-        err_console.print(f"[yellow]notifications[/yellow]: {escape(str(exc))}",
-                          highlight=False)  # fmt: skip
+        err_console.print(f"[yellow]notifications[/yellow]: {escape(str(exc))}", highlight=False)
 
 
 def _notify(db: str, targets: Sequence[Any], *, runs: Sequence[int]) -> None:
@@ -1041,8 +1301,10 @@ def _notify(db: str, targets: Sequence[Any], *, runs: Sequence[int]) -> None:
     try:
         reports = deliver(db, targets, runs=runs)
     except Exception as exc:  # a full disk or a broken plugin must not fail the crawl
-        err_console.print(f"[yellow]notifications not sent[/yellow]: {escape(str(exc))}; "
-                          "a later run retries", highlight=False)  # fmt: skip
+        err_console.print(
+            f"[yellow]notifications not sent[/yellow]: {escape(str(exc))}; a later run retries",
+            highlight=False,
+        )
         return
     for report in reports:
         for line in describe(report):
@@ -1064,21 +1326,33 @@ def notifications_cmd(ctx: Context, limit: int, wide: bool, as_json: bool) -> No
     from storage.deliveries import list_deliveries
 
     rows = list_deliveries(ctx.readonly(), limit=fetch_limit(limit))
-    emit(cut(rows, limit, "deliveries"), as_json=as_json, title="notifications",
-         view="notifications", wide=wide,
-         empty="no notifications yet (add [[notify]] targets to the sources file)")  # fmt: skip
+    emit(
+        cut(rows, limit, "deliveries"),
+        as_json=as_json,
+        title="notifications",
+        view="notifications",
+        wide=wide,
+        empty="no notifications yet (add [[notify]] targets to the sources file)",
+    )
 
 
 @cli.command("notify")
 @click.argument("name", required=False)
-@click.option("--test", "send_test", is_flag=True,
-              help="Send a test message to the target NAME (or every target) and say whether "
-                   "it arrived; exit 1 if not.")  # fmt: skip
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
-              help="Sources file (default: the bundled seeds/sources.toml).")
+@click.option(
+    "--test",
+    "send_test",
+    is_flag=True,
+    help="Send a test message to the target NAME (or every target) and say whether "
+    "it arrived; exit 1 if not.",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    help="Sources file (default: the bundled seeds/sources.toml).",
+)
 @output_options
-def notify_cmd(name: str | None, send_test: bool, sources_file: str | None,
-               as_json: bool) -> None:  # fmt: skip
+def notify_cmd(name: str | None, send_test: bool, sources_file: str | None, as_json: bool) -> None:
     """The sources file's [[notify]] targets (URLs redacted); --test sends each a test message.
 
     A test message says nothing about the store: it checks the URL, the secrets from the
@@ -1095,9 +1369,18 @@ def notify_cmd(name: str | None, send_test: bool, sources_file: str | None,
         known = ", ".join(t.name for t in config.notify) or "none"
         raise BadUsage(f"no [[notify]] target named {name!r} in {config.path} (known: {known})")
     if not send_test:
-        rows = [{"name": t.name, "urls": list(t.shown_urls), "kinds": list(t.kinds),
-                 "subjects": list(t.subjects), "keys": list(t.keys), "sources": list(t.sources),
-                 "digest": t.digest} for t in targets]  # fmt: skip
+        rows = [
+            {
+                "name": t.name,
+                "urls": list(t.shown_urls),
+                "kinds": list(t.kinds),
+                "subjects": list(t.subjects),
+                "keys": list(t.keys),
+                "sources": list(t.sources),
+                "digest": t.digest,
+            }
+            for t in targets
+        ]
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             return
@@ -1113,15 +1396,21 @@ def notify_cmd(name: str | None, send_test: bool, sources_file: str | None,
         raise BadUsage(f"no [[notify]] targets in {config.path}: nothing to test")
     from sharing.delivery import send_test as send_one_test
 
-    results = [{"target": t.name, "url": url, "arrived": error is None, "error": error}
-               for t in targets for url, error in send_one_test(t)]  # fmt: skip
+    results = [
+        {"target": t.name, "url": url, "arrived": error is None, "error": error}
+        for t in targets
+        for url, error in send_one_test(t)
+    ]
     if as_json:
         click.echo(json.dumps(results, ensure_ascii=False, indent=2))
     else:
         for r in results:
-            outcome = "arrived" if r["arrived"] else f"[red]not delivered[/red]: {escape(r['error'])}"
-            err_console.print(f"{r['target']}: {escape(r['url'])}: {outcome}", highlight=False,
-                              soft_wrap=True)  # fmt: skip
+            outcome = (
+                "arrived" if r["arrived"] else f"[red]not delivered[/red]: {escape(r['error'])}"
+            )
+            err_console.print(
+                f"{r['target']}: {escape(r['url'])}: {outcome}", highlight=False, soft_wrap=True
+            )
     sys.exit(0 if all(r["arrived"] for r in results) else 1)
 
 

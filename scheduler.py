@@ -116,8 +116,10 @@ def _backing_off(name: str, db_path: str) -> bool:
         if delay is not None and datetime.now(UTC) < last + delay:
             log.warning(
                 "event=backoff source=%s failures=%s until=%s",
-                name, failures, (last + delay).isoformat(),
-            )  # fmt: skip
+                name,
+                failures,
+                (last + delay).isoformat(),
+            )
             return True
     return False
 
@@ -134,8 +136,9 @@ def enqueue_source(name: str, sources_file: str, db_path: str, redis_url: str) -
     if _backing_off(name, db_path):
         return 0
     config = load_sources(sources_file)
-    report = enqueue(config.select([name]), db_path=db_path, redis_url=redis_url,
-                     trigger="schedule")  # fmt: skip
+    report = enqueue(
+        config.select([name]), db_path=db_path, redis_url=redis_url, trigger="schedule"
+    )
     for source, why in report.skipped.items():
         log.warning("event=run_skipped source=%s reason=%r", source, why)
     if report.run_id is not None:
@@ -143,10 +146,9 @@ def enqueue_source(name: str, sources_file: str, db_path: str, redis_url: str) -
     return 1 if report.skipped else 0
 
 
-
-
-def _crawl_process(conn: Connection, sources_file: str, db_path: str, max_batches: int,
-                   memory_mb: float) -> None:  # fmt: skip
+def _crawl_process(
+    conn: Connection, sources_file: str, db_path: str, max_batches: int, memory_mb: float
+) -> None:
     """A crawl process's main (spawned): its sources, notifications after each run, batches.
 
     Pages are analysed in the crawl process itself, not in an analysis process beside it
@@ -163,14 +165,24 @@ def _crawl_process(conn: Connection, sources_file: str, db_path: str, max_batche
     from scrapers.pool import serve_batches
     from seeds.config import load_sources
 
-    handler = logging.StreamHandler(sys.stderr)  # the level on the handler: Scrapy resets the root's
+    handler = logging.StreamHandler(
+        sys.stderr
+    )  # the level on the handler: Scrapy resets the root's
     handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    )
     logging.getLogger().addHandler(handler)
     config = load_sources(sources_file)
     after_run = _notifier(db_path, config) if config.notify else None
-    serve_batches(conn, {s.name: s for s in config.sources}, db_path=db_path,
-                  max_batches=max_batches, memory_mb=memory_mb, after_run=after_run)  # fmt: skip
+    serve_batches(
+        conn,
+        {s.name: s for s in config.sources},
+        db_path=db_path,
+        max_batches=max_batches,
+        memory_mb=memory_mb,
+        after_run=after_run,
+    )
 
 
 def _notifier(db_path: str, config: SourcesConfig) -> Callable[[int], None]:
@@ -207,8 +219,9 @@ class CrawlPool:
     """``size`` long-lived crawl processes (:mod:`scrapers.pool`), started when needed and
     replaced when one retires (batches done, memory) or dies."""
 
-    def __init__(self, *, size: int, sources_file: str, db_path: str, max_batches: int,
-                 memory_mb: float) -> None:  # fmt: skip
+    def __init__(
+        self, *, size: int, sources_file: str, db_path: str, max_batches: int, memory_mb: float
+    ) -> None:
         self.size = size
         self._args = (sources_file, db_path, max_batches, memory_mb)
         self._ctx = multiprocessing.get_context("spawn")  # the scheduler has threads: no fork
@@ -219,8 +232,9 @@ class CrawlPool:
         """The processes waiting for a batch, starting new ones up to ``size``."""
         while len(self.procs) < self.size:
             parent, child = self._ctx.Pipe()
-            process = self._ctx.Process(target=_crawl_process, args=(child, *self._args),
-                                        name="deltawatch-crawl")  # fmt: skip
+            process = self._ctx.Process(
+                target=_crawl_process, args=(child, *self._args), name="deltawatch-crawl"
+            )
             process.start()
             child.close()
             self.procs.append(_Proc(process, parent))
@@ -240,7 +254,9 @@ class CrawlPool:
         if not self.procs:
             time.sleep(timeout)
             return []
-        waitables: list[Any] = [p.conn for p in self.procs] + [p.process.sentinel for p in self.procs]
+        waitables: list[Any] = [p.conn for p in self.procs] + [
+            p.process.sentinel for p in self.procs
+        ]
         ready = set(wait(waitables, timeout=timeout))
         done = []
         for proc in list(self.procs):
@@ -269,8 +285,7 @@ class CrawlPool:
             process.join(timeout=0)
             if process.exitcode is not None:
                 self.leaving.remove(process)
-                log.info("event=crawl_process_ended pid=%s exit=%s", process.pid,
-                         process.exitcode)  # fmt: skip
+                log.info("event=crawl_process_ended pid=%s exit=%s", process.pid, process.exitcode)
 
     def terminate(self) -> None:
         for proc in self.procs:
@@ -330,10 +345,17 @@ class Daemon:
         self.sources = {s.name: s for s in config.sources if s.enabled}
         self.hosts = {s.name: _host(s) for s in self.sources.values()}
         self.in_flight: dict[str, datetime] = {}  # source -> when its batch was handed out
-        self.pool = None if redis_url else CrawlPool(
-            size=max(max_parallel, 1), sources_file=self.sources_file, db_path=self.db_path,
-            max_batches=max_batches, memory_mb=memory_mb,
-        )  # fmt: skip
+        self.pool = (
+            None
+            if redis_url
+            else CrawlPool(
+                size=max(max_parallel, 1),
+                sources_file=self.sources_file,
+                db_path=self.db_path,
+                max_batches=max_batches,
+                memory_mb=memory_mb,
+            )
+        )
         self.stopped = threading.Event()
         self._lock = threading.Lock()  # held while a batch is handed out; stop takes it
         self._thread: threading.Thread | None = None
@@ -432,14 +454,20 @@ class Daemon:
                 started = self.in_flight.pop(name, datetime.now(UTC))
                 if result is None:
                     status = "interrupted" if self.stopped.is_set() else "crashed"
-                    log.warning("event=run_end source=%s run=none status=%s pid=%s",
-                                name, status, pid)  # fmt: skip
+                    log.warning(
+                        "event=run_end source=%s run=none status=%s pid=%s", name, status, pid
+                    )
                 else:
                     info = dict(result["sources"].get(name) or {"status": "missing"})
                     status = info.pop("status")
                     counts = " ".join(f"{k}={v}" for k, v in info.items())
-                    log.info("event=run_end source=%s run=%s status=%s %s", name, result["run"],
-                             status, counts)  # fmt: skip
+                    log.info(
+                        "event=run_end source=%s run=%s status=%s %s",
+                        name,
+                        result["run"],
+                        status,
+                        counts,
+                    )
                 if status != "interrupted" and name in self.sources:
                     health = store.run_health(name) or {}
                     failures = health.get("consecutive_failures") or 0
@@ -452,9 +480,13 @@ class Daemon:
         now = datetime.now(UTC)
         due = self._due(now)
         late = [(now - datetime.fromisoformat(at)).total_seconds() for _, at in due if at]
-        log.info("event=schedule_lag due=%s never_run=%s running=%s late_max=%.0fs",
-                 len(due), len(due) - len(late), len(self.in_flight),
-                 max(late, default=0.0))  # fmt: skip
+        log.info(
+            "event=schedule_lag due=%s never_run=%s running=%s late_max=%.0fs",
+            len(due),
+            len(due) - len(late),
+            len(self.in_flight),
+            max(late, default=0.0),
+        )
 
     def _drain(self) -> None:
         """Stopping: crawls in flight are asked to stop and record ``interrupted``; the ones
@@ -464,7 +496,9 @@ class Daemon:
         self.pool.terminate()
         deadline = time.monotonic() + STOP_TIMEOUT
         while self.pool.procs and time.monotonic() < deadline:
-            for names, result, pid in self.pool.collect(min(TICK, max(deadline - time.monotonic(), 0))):
+            for names, result, pid in self.pool.collect(
+                min(TICK, max(deadline - time.monotonic(), 0))
+            ):
                 self._finished(names, result, pid)
         for names, pid in self.pool.kill():
             self._finished(names, None, pid)

@@ -43,8 +43,11 @@ if __name__ == "__main__":
     # minus its own pipeline and middleware.
     source = Source(name="bench", kind="sitemap", urls=(sys.argv[1],), delay=0, concurrency=8)
     settings = crawl_settings(source, db_path="unused", run_id=None)
-    settings = {k: v for k, v in settings.items()
-                if not k.startswith(("DELTAWATCH", "ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"))}
+    settings = {
+        k: v
+        for k, v in settings.items()
+        if not k.startswith(("DELTAWATCH", "ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"))
+    }
     process = AsyncCrawlerProcess(settings)
     process.crawl(BareSpider, sitemap=sys.argv[1])
     process.start()

@@ -139,12 +139,17 @@ def write_site(root: Path, pages: list[Page], *, version: int) -> None:
         shutil.rmtree(root)
     for k in range(SOURCES):
         if k % 2:
-            links = "".join(f'<li><a href="{p.path}">{p.file.stem}</a></li>\n'
-                            for p in pages if p.source == f"corpus-{k}")  # fmt: skip
+            links = "".join(
+                f'<li><a href="{p.path}">{p.file.stem}</a></li>\n'
+                for p in pages
+                if p.source == f"corpus-{k}"
+            )
             listing = root / f"listing-{k}.html"
             listing.parent.mkdir(parents=True, exist_ok=True)
-            listing.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Index"
-                               f"</title></head><body><ul>{links}</ul></body></html>")  # fmt: skip
+            listing.write_text(
+                f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Index"
+                f"</title></head><body><ul>{links}</ul></body></html>"
+            )
     for page in pages:
         target = root / page.path.split("/")[1] / page.file.name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,8 +164,15 @@ def write_sources(file: Path, pages: list[Page], base: str) -> None:
     for k in range(SOURCES):
         name = f"corpus-{k}"
         if k % 2:
-            entries.append({"name": name, "kind": "listing", "url": f"{base}/listing-{k}.html",
-                            "follow": r"/\d+-[^/]+/[^/]+$", "topic": False})  # fmt: skip
+            entries.append(
+                {
+                    "name": name,
+                    "kind": "listing",
+                    "url": f"{base}/listing-{k}.html",
+                    "follow": r"/\d+-[^/]+/[^/]+$",
+                    "topic": False,
+                }
+            )
         else:
             urls = [base + p.path for p in pages if p.source == name]
             entries.append({"name": name, "kind": "page", "urls": urls, "topic": False})
@@ -171,15 +183,32 @@ def crawl(db: Path, sources: Path, pages: int, *extra: str) -> tuple[float, int]
     """The real CLI in a child process: (wall seconds, exit code). Exit 2 or more, or a run
     that did not fetch every page, ends the benchmark: its numbers would mean nothing."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "deltawatch", "--db", str(db), "crawl",
-                           "--sources", str(sources), *extra], cwd=ROOT, capture_output=True,
-                          text=True, timeout=1800, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db),
+            "crawl",
+            "--sources",
+            str(sources),
+            *extra,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     last = "SELECT pages + errors AS pages FROM runs ORDER BY id DESC LIMIT 1"
     fetched = rows(db, last) if db.exists() else []
     if done.returncode not in (0, 1) or not fetched or fetched[0]["pages"] < pages:
-        sys.exit(f"crawl {' '.join(extra)} failed (exit {done.returncode}, "
-                 f"{fetched[0]['pages'] if fetched else 0} of {pages} pages):\n"
-                 f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}")  # fmt: skip
+        sys.exit(
+            f"crawl {' '.join(extra)} failed (exit {done.returncode}, "
+            f"{fetched[0]['pages'] if fetched else 0} of {pages} pages):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        )
     return time.perf_counter() - start, done.returncode
 
 
@@ -201,10 +230,13 @@ def page_of_article(db: Path, pages: list[Page], base: str) -> dict[int, Page]:
 
 
 def store_counts(db: Path) -> dict[str, int]:
-    [counts] = rows(db, "SELECT (SELECT count(*) FROM articles) AS articles,"
-                        " (SELECT count(*) FROM article_versions WHERE suspect IS NOT NULL)"
-                        " AS suspect, (SELECT count(*) FROM fetch_errors) AS fetch_errors,"
-                        " (SELECT count(*) FROM claims) AS claims")  # fmt: skip
+    [counts] = rows(
+        db,
+        "SELECT (SELECT count(*) FROM articles) AS articles,"
+        " (SELECT count(*) FROM article_versions WHERE suspect IS NOT NULL)"
+        " AS suspect, (SELECT count(*) FROM fetch_errors) AS fetch_errors,"
+        " (SELECT count(*) FROM claims) AS claims",
+    )
     return counts
 
 
@@ -220,24 +252,45 @@ def unrelated(tmp: Path, pages: list[Page], n_examples: int) -> dict[str, Any]:
     with served(tmp / "site", port):
         wall, code = crawl(db, tmp / "sources.toml", len(pages))
     counts = store_counts(db)
-    kinds = Counter({r["kind"]: r["n"] for r in rows(
-        db, "SELECT kind, count(*) AS n FROM claim_events GROUP BY kind")})  # fmt: skip
-    cross = rows(db, "SELECT e.*, p.sentence AS prior_sentence FROM claim_events e"
-                     " LEFT JOIN claims p ON p.id = e.prior_claim_id WHERE e.kind IN"
-                     " ('corroborated', 'conflict', 'changed') AND e.prior_article_url IS NOT NULL"
-                     " AND e.prior_article_url != e.article_url ORDER BY e.key, e.article_url,"
-                     " e.prior_article_url")  # fmt: skip
+    kinds = Counter(
+        {
+            r["kind"]: r["n"]
+            for r in rows(db, "SELECT kind, count(*) AS n FROM claim_events GROUP BY kind")
+        }
+    )
+    cross = rows(
+        db,
+        "SELECT e.*, p.sentence AS prior_sentence FROM claim_events e"
+        " LEFT JOIN claims p ON p.id = e.prior_claim_id WHERE e.kind IN"
+        " ('corroborated', 'conflict', 'changed') AND e.prior_article_url IS NOT NULL"
+        " AND e.prior_article_url != e.article_url ORDER BY e.key, e.article_url,"
+        " e.prior_article_url",
+    )
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in cross:
         by_key[event["key"]].append(event)
     top = sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:n_examples]
-    examples = [{"key": key, "events": len(evs), "kind": e["kind"], "old_value": e["old_value"],
-                 "new_value": e["new_value"], "prior_url": _path(e["prior_article_url"], base),
-                 "url": _path(e["article_url"], base), "match": e["match"],
-                 "prior_sentence": _short(e["prior_sentence"]), "sentence": _short(e["sentence"])}
-                for key, evs in top for e in evs[:1]]  # fmt: skip
-    suspect = rows(db, "SELECT url, suspect AS why FROM article_versions WHERE suspect IS NOT"
-                       " NULL UNION ALL SELECT url, reason FROM fetch_errors ORDER BY url")  # fmt: skip
+    examples = [
+        {
+            "key": key,
+            "events": len(evs),
+            "kind": e["kind"],
+            "old_value": e["old_value"],
+            "new_value": e["new_value"],
+            "prior_url": _path(e["prior_article_url"], base),
+            "url": _path(e["article_url"], base),
+            "match": e["match"],
+            "prior_sentence": _short(e["prior_sentence"]),
+            "sentence": _short(e["sentence"]),
+        }
+        for key, evs in top
+        for e in evs[:1]
+    ]
+    suspect = rows(
+        db,
+        "SELECT url, suspect AS why FROM article_versions WHERE suspect IS NOT"
+        " NULL UNION ALL SELECT url, reason FROM fetch_errors ORDER BY url",
+    )
     by_kind = Counter(e["kind"] for e in cross)
     articles = counts["articles"]
     return {
@@ -292,8 +345,14 @@ def chrome_revision(body: bytes) -> bytes:
     lang = language(text)
     top = CHROME_TOP[lang].encode(codec, errors="xmlcharrefreplace")
     bottom = CHROME_BOTTOM[lang].encode(codec, errors="xmlcharrefreplace")
-    script = next((m for m in _SCRIPT.finditer(body)
-                   if not re.search(rb"\bsrc\s*=|json|template", m.group(1), re.I)), None)  # fmt: skip
+    script = next(
+        (
+            m
+            for m in _SCRIPT.finditer(body)
+            if not re.search(rb"\bsrc\s*=|json|template", m.group(1), re.I)
+        ),
+        None,
+    )
     if script is not None:
         body = body[: script.end()] + SCRIPT_EDIT + body[script.end() :]
     else:
@@ -345,8 +404,11 @@ def locate(body: bytes, number: str, window: str, at: int) -> int | None:
     for n_left, n_right in CONTEXTS:
         before = re.escape(left[len(left) - n_left :]) if n_left else r"(?<![0-9A-Za-z_#.,])"
         after = re.escape(right[:n_right]) if n_right else r"(?![0-9]|[.,][0-9])"
-        found = [m for m in re.finditer(before + "(" + re.escape(number) + ")" + after, text)
-                 if not _inside(m.start(1), hidden)]  # fmt: skip
+        found = [
+            m
+            for m in re.finditer(before + "(" + re.escape(number) + ")" + after, text)
+            if not _inside(m.start(1), hidden)
+        ]
         if len(found) == 1:
             offset = len(text[: found[0].start(1)].encode(codec))
             if body[offset : offset + len(number)] == number.encode():
@@ -376,8 +438,12 @@ def figure_revision(page: Page, claims: list[dict[str, Any]]) -> bool:
         new = bumped(old, 0.3 if claim["approx"] in ("about", "nearly") else 0.1)
         at = claim["left"] + claim["span"].index(old)
         offset = None if new is None else locate(page.body, old, claim["window"], at)
-        if (new is None or offset is None or _ORDINAL.match(page.body, offset + len(old))
-                or new in claim["sentence"]):  # fmt: skip
+        if (
+            new is None
+            or offset is None
+            or _ORDINAL.match(page.body, offset + len(old))
+            or new in claim["sentence"]
+        ):
             continue
         page.v2 = page.body[:offset] + new.encode() + page.body[offset + len(old) :]
         scale = claim["value"] / float(old.replace(",", ""))
@@ -441,9 +507,13 @@ def revisions(tmp: Path, pages: list[Page], n_examples: int) -> dict[str, Any]:
     for event in rows(db, "SELECT * FROM claim_events WHERE run_id = ? ORDER BY id", run["id"]):
         if event["article_id"] in articles:
             events[articles[event["article_id"]].index].append(event)
-    revised = {articles[r["article_id"]].index for r in rows(
-        db, "SELECT article_id FROM article_versions WHERE run_id = ? AND n > 1", run["id"])
-        if r["article_id"] in articles}  # fmt: skip
+    revised = {
+        articles[r["article_id"]].index
+        for r in rows(
+            db, "SELECT article_id FROM article_versions WHERE run_id = ? AND n > 1", run["id"]
+        )
+        if r["article_id"] in articles
+    }
     results = {g: GroupResult() for g in GROUPS}
     for page in pages:
         result, found = results[page.group], events[page.index]
@@ -464,32 +534,48 @@ def revisions(tmp: Path, pages: list[Page], n_examples: int) -> dict[str, Any]:
         others = [e for e in found if e not in exact[:1]]
         result.other_events += len(others)
         if not exact:
-            result.examples.append({"page": page.path, "edit": page.edit,
-                                    "expected": list(page.expected), "missed": True})  # fmt: skip
+            result.examples.append(
+                {
+                    "page": page.path,
+                    "edit": page.edit,
+                    "expected": list(page.expected),
+                    "missed": True,
+                }
+            )
         result.examples += [_event(page, e) for e in others]
     out: dict[str, Any] = {
-        "pages": len(pages), "exit": [code1, code2],
+        "pages": len(pages),
+        "exit": [code1, code2],
         "crawl_seconds": [round(wall1, 1), round(wall2, 1)],
-    }  # fmt: skip
+    }
     for name, r in results.items():
         out[name] = {k: v for k, v in vars(r).items() if k != "examples"}
         out[name]["examples"] = r.examples[:n_examples]
-    out["figure"]["other_per_edited"] = round(results["figure"].other_events
-                                              / max(results["figure"].edited, 1), 2)  # fmt: skip
+    out["figure"]["other_per_edited"] = round(
+        results["figure"].other_events / max(results["figure"].edited, 1), 2
+    )
     return out
 
 
 def _close(event: dict[str, Any], expected: tuple[float, float]) -> bool:
     old, new = event["old_value"], event["new_value"]
-    return (old is not None and new is not None
-            and math.isclose(old, expected[0], rel_tol=1e-3, abs_tol=1e-9)
-            and math.isclose(new, expected[1], rel_tol=1e-3, abs_tol=1e-9))  # fmt: skip
+    return (
+        old is not None
+        and new is not None
+        and math.isclose(old, expected[0], rel_tol=1e-3, abs_tol=1e-9)
+        and math.isclose(new, expected[1], rel_tol=1e-3, abs_tol=1e-9)
+    )
 
 
 def _event(page: Page, event: dict[str, Any]) -> dict[str, Any]:
-    return {"page": page.path, "kind": event["kind"], "key": event["key"],
-            "old_value": event["old_value"], "new_value": event["new_value"],
-            "sentence": _short(event["sentence"])}  # fmt: skip
+    return {
+        "page": page.path,
+        "kind": event["kind"],
+        "key": event["key"],
+        "old_value": event["old_value"],
+        "new_value": event["new_value"],
+        "sentence": _short(event["sentence"]),
+    }
 
 
 def _path(url: str | None, base: str) -> str:
@@ -504,52 +590,71 @@ def _short(text: str | None, limit: int = 110) -> str:
 # -- report --------------------------------------------------------------------------------
 
 
-def report(folders: list[Path], pages: list[Page], a: dict[str, Any], b: dict[str, Any],
-           seconds: float) -> None:  # fmt: skip
+def report(
+    folders: list[Path], pages: list[Page], a: dict[str, Any], b: dict[str, Any], seconds: float
+) -> None:
     corpus = "corpus: " + " ".join(f"{f} ({n} pages)" for f, n in folder_sizes(folders, pages))
     print(corpus)
-    print(f"\n(a) unrelated articles, one crawl ({a['crawl_seconds']} s, exit {a['exit']}): "
-          f"{a['articles']} articles, {a['suspect']} suspect extractions, "
-          f"{a['fetch_errors']} fetch errors, {a['claims']} figures")  # fmt: skip
+    print(
+        f"\n(a) unrelated articles, one crawl ({a['crawl_seconds']} s, exit {a['exit']}): "
+        f"{a['articles']} articles, {a['suspect']} suspect extractions, "
+        f"{a['fetch_errors']} fetch errors, {a['claims']} figures"
+    )
     for line in a["not_extracted"]:
         print(f"    not extracted: {line}")
     print("    events: " + ", ".join(f"{k}={v}" for k, v in a["events"].items()))
     print(f"    {a['cross_keys']} keys tied articles together; the most used:")
     for ex in a["top_keys"]:
-        print(f"    {ex['key']!r} x{ex['events']}: {ex['kind']} {ex['old_value']:g} "
-              f"({ex['prior_url']}) vs {ex['new_value']:g} ({ex['url']})  [{ex['match']}]\n"
-              f"        {ex['prior_sentence']!r}\n        {ex['sentence']!r}")  # fmt: skip
-    print(f"\n(b) revisions, crawls {b['crawl_seconds'][0]} s + {b['crawl_seconds'][1]} s "
-          f"(exit {b['exit'][0]}, {b['exit'][1]})")  # fmt: skip
+        print(
+            f"    {ex['key']!r} x{ex['events']}: {ex['kind']} {ex['old_value']:g} "
+            f"({ex['prior_url']}) vs {ex['new_value']:g} ({ex['url']})  [{ex['match']}]\n"
+            f"        {ex['prior_sentence']!r}\n        {ex['sentence']!r}"
+        )
+    print(
+        f"\n(b) revisions, crawls {b['crawl_seconds'][0]} s + {b['crawl_seconds'][1]} s "
+        f"(exit {b['exit'][0]}, {b['exit'][1]})"
+    )
     for name in ("identical", "chrome"):
         g = b[name]
-        print(f"    {name}: {g['with_events']}/{g['pages']} pages logged {g['events']} events; "
-              f"{g['new_versions']} new versions stored")  # fmt: skip
+        print(
+            f"    {name}: {g['with_events']}/{g['pages']} pages logged {g['events']} events; "
+            f"{g['new_versions']} new versions stored"
+        )
         for ex in g["examples"]:
-            print(f"      {ex['page']}: {ex['kind']} {ex['key']!r} {ex['old_value']} -> "
-                  f"{ex['new_value']}  {ex['sentence']!r}")  # fmt: skip
+            print(
+                f"      {ex['page']}: {ex['kind']} {ex['key']!r} {ex['old_value']} -> "
+                f"{ex['new_value']}  {ex['sentence']!r}"
+            )
     g = b["figure"]
-    print(f"    one figure: {g['edited']}/{g['pages']} pages edited ({g['no_claims']} had no "
-          f"stored figure, {g['no_candidate']} none to edit); exact changed event on "
-          f"{g['exact']}/{g['edited']}; {g['other_events']} other events")  # fmt: skip
+    print(
+        f"    one figure: {g['edited']}/{g['pages']} pages edited ({g['no_claims']} had no "
+        f"stored figure, {g['no_candidate']} none to edit); exact changed event on "
+        f"{g['exact']}/{g['edited']}; {g['other_events']} other events"
+    )
     for ex in g["examples"]:
         if ex.get("missed"):
             print(f"      MISSED {ex['page']}: {ex['edit']}")
         else:
-            print(f"      other {ex['page']}: {ex['kind']} {ex['key']!r} {ex['old_value']} -> "
-                  f"{ex['new_value']}  {ex['sentence']!r}")  # fmt: skip
+            print(
+                f"      other {ex['page']}: {ex['kind']} {ex['key']!r} {ex['old_value']} -> "
+                f"{ex['new_value']}  {ex['sentence']!r}"
+            )
     cross = a["cross_article"]
     print("\nsummary")
     print(corpus)
-    print(f"(a) unrelated: {a['articles']} articles stored, new={a['events'].get('new', 0)}, "
-          f"cross-article events={cross['total']} ({a['cross_per_100_articles']} per 100 "
-          f"articles): corroborated={cross['corroborated']} conflict={cross['conflict']} "
-          f"changed={cross['changed']}")  # fmt: skip
+    print(
+        f"(a) unrelated: {a['articles']} articles stored, new={a['events'].get('new', 0)}, "
+        f"cross-article events={cross['total']} ({a['cross_per_100_articles']} per 100 "
+        f"articles): corroborated={cross['corroborated']} conflict={cross['conflict']} "
+        f"changed={cross['changed']}"
+    )
     ident, chrome = b["identical"], b["chrome"]
-    print(f"(b) identical: {ident['with_events']}/{ident['pages']} pages logged events; "
-          f"chrome-only: {chrome['with_events']}/{chrome['pages']} ({chrome['events']} events); "
-          f"one-figure: exact {g['exact']}/{g['edited']} (of {g['edited']} whose old figure was "
-          f"stored), other events {g['other_per_edited']} per edited page")  # fmt: skip
+    print(
+        f"(b) identical: {ident['with_events']}/{ident['pages']} pages logged events; "
+        f"chrome-only: {chrome['with_events']}/{chrome['pages']} ({chrome['events']} events); "
+        f"one-figure: exact {g['exact']}/{g['edited']} (of {g['edited']} whose old figure was "
+        f"stored), other events {g['other_per_edited']} per edited page"
+    )
     print(f"time: {seconds:.0f} s")
 
 
@@ -572,8 +677,13 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     if args.json:
         folders = [{"folder": str(f), "pages": n} for f, n in folder_sizes(args.folders, pages)]
-        print(json.dumps({"corpus": folders, "unrelated": a, "revisions": b,
-                          "seconds": round(seconds, 1)}, ensure_ascii=False, indent=1))  # fmt: skip
+        print(
+            json.dumps(
+                {"corpus": folders, "unrelated": a, "revisions": b, "seconds": round(seconds, 1)},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         report(args.folders, pages, a, b, seconds)
     return 0

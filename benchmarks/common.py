@@ -41,10 +41,17 @@ def article_html(i: int, base: str) -> str:
     paras = []
     for _ in range(rnd.randint(8, 14)):
         t = rnd.choice(TEMPLATES)
-        paras.append(t.format(place=rnd.choice(PLACES), topic=rnd.choice(TOPICS),
-                              n=rnd.randint(12, 4000), p=rnd.randint(2, 90),
-                              b=round(rnd.uniform(0.5, 90), 1), r=rnd.randint(2, 30),
-                              year=rnd.randint(2018, 2025)))  # fmt: skip
+        paras.append(
+            t.format(
+                place=rnd.choice(PLACES),
+                topic=rnd.choice(TOPICS),
+                n=rnd.randint(12, 4000),
+                p=rnd.randint(2, 90),
+                b=round(rnd.uniform(0.5, 90), 1),
+                r=rnd.randint(2, 30),
+                year=rnd.randint(2018, 2025),
+            )
+        )
     body = "\n".join(f"<p>{p}</p>" for p in paras)
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{place} {topic} report {i}</title><link rel="canonical" href="{base}/news/{i}.html">
@@ -115,8 +122,16 @@ def served(
     """
     sink = log.open("w") if log else subprocess.DEVNULL
     if validators:
-        cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-               "--directory", str(root)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(root),
+        ]
     else:
         cmd = [sys.executable, "-c", _NO_VALIDATORS, str(port), str(root)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=sink)
@@ -184,7 +199,11 @@ def _role(pid: int, root: int) -> str:
         return "resource tracker"
     if "forkserver" in cmd:  # the fork server and the processes forked from it share its cmdline
         parent = _proc(pid, "stat").rsplit(")", 1)[-1].split()[1:2]
-        return "analysis" if parent and "forkserver" in _proc(int(parent[0]), "cmdline") else "fork server"
+        return (
+            "analysis"
+            if parent and "forkserver" in _proc(int(parent[0]), "cmdline")
+            else "fork server"
+        )
     return "other"
 
 
@@ -208,8 +227,14 @@ def measured_child(cmd: list[str], *, every: float = 0.1) -> TreeUsage:
             for pid in _tree(proc.pid):
                 role = cpu[pid][0] if pid in cpu else _role(pid, proc.pid)
                 status = _proc(pid, "status")
-                rss = next((int(ln.split()[1]) / 1024 for ln in status.splitlines()
-                            if ln.startswith("VmRSS:")), 0.0)  # fmt: skip
+                rss = next(
+                    (
+                        int(ln.split()[1]) / 1024
+                        for ln in status.splitlines()
+                        if ln.startswith("VmRSS:")
+                    ),
+                    0.0,
+                )
                 total += rss
                 usage.peak_by_role[role] = max(usage.peak_by_role.get(role, 0.0), rss)
                 fields = _proc(pid, "stat").rsplit(")", 1)[-1].split()

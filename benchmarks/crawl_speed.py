@@ -33,24 +33,44 @@ def main(pages: int = 1000) -> None:
         tmp = Path(tmp_name)
         port, base, sources = sitemap_site(tmp, pages)
         with served(tmp / "site", port):
-            bare = measured_child([sys.executable, "benchmarks/bare_spider.py", f"{base}/sitemap.xml"])
-            full = measured_child([sys.executable, "-m", "deltawatch", "--db", str(tmp / "b.db"),
-                                   "crawl", "--sources", str(sources)])  # fmt: skip
+            bare = measured_child(
+                [sys.executable, "benchmarks/bare_spider.py", f"{base}/sitemap.xml"]
+            )
+            full = measured_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "deltawatch",
+                    "--db",
+                    str(tmp / "b.db"),
+                    "crawl",
+                    "--sources",
+                    str(sources),
+                ]
+            )
         with sqlite3.connect(tmp / "b.db") as conn:
             stored, claims = conn.execute(
                 "SELECT (SELECT count(*) FROM article_versions), (SELECT count(*) FROM claims)"
             ).fetchone()
-    print(f"site: {pages} article pages, served by a separate process ({ROOT.name}); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"site: {pages} article pages, served by a separate process ({ROOT.name}); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print(f"{'':26}{'wall s':>9}{'pages/s':>10}{'CPU s':>9}{'peak MB':>10}")
     print(_row("bare scrapy+trafilatura", bare, pages))
     print(_row("deltawatch full pipeline", full, pages))
     for role in sorted(full.cpu_by_role, key=lambda r: -full.peak_by_role.get(r, 0)):
-        print(f"  {role:24}{'':19}{full.cpu_by_role[role]:9.1f}{full.peak_by_role.get(role, 0):10.0f}")
-    print(f"stored versions: {stored}, claims: {claims}, exit codes: bare {bare.code}, full {full.code}")
+        print(
+            f"  {role:24}{'':19}{full.cpu_by_role[role]:9.1f}{full.peak_by_role.get(role, 0):10.0f}"
+        )
+    print(
+        f"stored versions: {stored}, claims: {claims}, exit codes: bare {bare.code}, full {full.code}"
+    )
     print(f"time ratio full/bare: {full.wall / bare.wall:.2f}  (target <= 1.5, toward 1.3)")
-    print(f"peak memory, all processes of the crawl summed: {full.peak_mb:.0f} MB "
-          f"(bare spider {bare.peak_mb:.0f} MB; target < 300 MB)")  # fmt: skip
+    print(
+        f"peak memory, all processes of the crawl summed: {full.peak_mb:.0f} MB "
+        f"(bare spider {bare.peak_mb:.0f} MB; target < 300 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,10 +34,14 @@ def realistic_keys() -> list[dict]:
     seen: dict[str, dict] = {}
     for _ in range(3000):
         sentence = rnd.choice(TEMPLATES).format(
-            place=rnd.choice(PLACES), topic=rnd.choice(TOPICS), n=rnd.randint(12, 4000),
-            p=rnd.randint(2, 90), b=round(rnd.uniform(0.5, 90), 1), r=rnd.randint(2, 30),
+            place=rnd.choice(PLACES),
+            topic=rnd.choice(TOPICS),
+            n=rnd.randint(12, 4000),
+            p=rnd.randint(2, 90),
+            b=round(rnd.uniform(0.5, 90), 1),
+            r=rnd.randint(2, 30),
             year=rnd.randint(2018, 2025),
-        )  # fmt: skip
+        )
         for claim in extract_claims(sentence, lang="en"):
             seen.setdefault(claim.key, claim.as_dict())
     return list(seen.values())
@@ -47,10 +51,17 @@ def fill(path: Path, claims: int) -> None:
     """A store holding ``claims`` current claims over claims/10 articles, one version each."""
     store = Store(path)
     store.sync_sources(
-        {"name": f"src-{s}", "kind": "page", "urls": [f"http://bench.test/{s}"],
-         "language": "en", "topic": 1, "interval": "1d", "enabled": 1}
+        {
+            "name": f"src-{s}",
+            "kind": "page",
+            "urls": [f"http://bench.test/{s}"],
+            "language": "en",
+            "topic": 1,
+            "interval": "1d",
+            "enabled": 1,
+        }
         for s in range(50)
-    )  # fmt: skip
+    )
     templates = realistic_keys()
     rnd = random.Random(11)
     per_article = 10
@@ -58,17 +69,35 @@ def fill(path: Path, claims: int) -> None:
     db = store.db
     with store.transaction():
         db["articles"].insert_all(
-            ({"id": a + 1, "source": f"src-{a % 50}", "url": f"http://bench.test/old/{a}",
-              "status": "active", "version_count": 1, "current_version_id": a + 1,
-              "first_seen_at": "2026-01-01T00:00:00+00:00"} for a in range(articles)),
+            (
+                {
+                    "id": a + 1,
+                    "source": f"src-{a % 50}",
+                    "url": f"http://bench.test/old/{a}",
+                    "status": "active",
+                    "version_count": 1,
+                    "current_version_id": a + 1,
+                    "first_seen_at": "2026-01-01T00:00:00+00:00",
+                }
+                for a in range(articles)
+            ),
             batch_size=5000,
-        )  # fmt: skip
+        )
         db["article_versions"].insert_all(
-            ({"id": a + 1, "article_id": a + 1, "n": 1, "content_hash": f"h{a}",
-              "fetched_at": "2026-01-01T00:00:00+00:00", "text": "", "chars": 0}
-             for a in range(articles)),
+            (
+                {
+                    "id": a + 1,
+                    "article_id": a + 1,
+                    "n": 1,
+                    "content_hash": f"h{a}",
+                    "fetched_at": "2026-01-01T00:00:00+00:00",
+                    "text": "",
+                    "chars": 0,
+                }
+                for a in range(articles)
+            ),
             batch_size=5000,
-        )  # fmt: skip
+        )
 
         def rows():
             for i in range(articles * per_article):
@@ -81,10 +110,18 @@ def fill(path: Path, claims: int) -> None:
                     metric = f"metric {rnd.randint(0, 20000)}"
                     unit = rnd.choice(["count", "%", "CNY", "USD"])
                     key = f"{subject}|{metric}|{unit}".lower()
-                yield {"version_id": a + 1, "article_id": a + 1, "source": f"src-{a % 50}",
-                       "key": key, "subject": subject, "metric": metric, "unit": unit,
-                       "value": float(rnd.randint(1, 5000)), "approx": "exact",
-                       "reported_at": "2026-01-01T00:00:00+00:00"}  # fmt: skip
+                yield {
+                    "version_id": a + 1,
+                    "article_id": a + 1,
+                    "source": f"src-{a % 50}",
+                    "key": key,
+                    "subject": subject,
+                    "metric": metric,
+                    "unit": unit,
+                    "value": float(rnd.randint(1, 5000)),
+                    "approx": "exact",
+                    "reported_at": "2026-01-01T00:00:00+00:00",
+                }
 
         db["claims"].insert_all(rows(), batch_size=10000)
     store.rebuild_claim_keys()
@@ -97,19 +134,27 @@ def ingest(path: Path, count: int) -> tuple[float, float]:
     ingestor = Ingestor(store, run_id=run_id)
     base = "http://bench.test/new"
     pages = [
-        Page(source=f"src-{i % 50}", url=f"{base}/news/{i}.html", fetched_url=f"{base}/news/{i}.html",
-             status=200, body=article_html(100_000 + i, base).encode(),
-             content_type="text/html; charset=utf-8")
+        Page(
+            source=f"src-{i % 50}",
+            url=f"{base}/news/{i}.html",
+            fetched_url=f"{base}/news/{i}.html",
+            status=200,
+            body=article_html(100_000 + i, base).encode(),
+            content_type="text/html; charset=utf-8",
+        )
         for i in range(count)
-    ]  # fmt: skip
+    ]
     start = time.perf_counter()
     for page in pages:
         ingestor.ingest(page)
     elapsed = time.perf_counter() - start
     store.close()
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in sorted(ingestor.seconds.items()))
-    print(f"  stages: {stages}; diff stage per article: "
-          f"{1000 * ingestor.seconds['diff'] / count:.1f} ms", flush=True)  # fmt: skip
+    print(
+        f"  stages: {stages}; diff stage per article: "
+        f"{1000 * ingestor.seconds['diff'] / count:.1f} ms",
+        flush=True,
+    )
     return elapsed, ingestor.seconds["diff"]
 
 
@@ -138,16 +183,22 @@ def main(argv: list[str] | None = None) -> int:
             fill(path, size)
             print(f"filled {size:>9,} claims in {time.perf_counter() - start:6.1f}s", flush=True)
             results[label], diffs[label] = ingest(path, args.articles)
-            print(f"ingest of {args.articles:,} articles against {size:>9,} claims: "
-                  f"{results[label]:6.2f}s ({args.articles / results[label]:.0f} articles/s)",
-                  flush=True)  # fmt: skip
+            print(
+                f"ingest of {args.articles:,} articles against {size:>9,} claims: "
+                f"{results[label]:6.2f}s ({args.articles / results[label]:.0f} articles/s)",
+                flush=True,
+            )
         print("query plans of the diff's look-ups (big store):")
         print("\n".join(plans(Path(tmp) / "big.db")))
-    print(f"ratio big/small, whole ingest: {results['big'] / results['small']:.2f}; "
-          f"diff stage alone (claims, look-ups, events): {diffs['big'] / diffs['small']:.2f} "
-          "(target < 1.5)")  # fmt: skip
-    print(f"ingest of {args.articles:,} articles against {args.big:,} claims: "
-          f"{results['big']:.1f}s in all, of which the diff stage {diffs['big']:.1f}s (target < 10s)")
+    print(
+        f"ratio big/small, whole ingest: {results['big'] / results['small']:.2f}; "
+        f"diff stage alone (claims, look-ups, events): {diffs['big'] / diffs['small']:.2f} "
+        "(target < 1.5)"
+    )
+    print(
+        f"ingest of {args.articles:,} articles against {args.big:,} claims: "
+        f"{results['big']:.1f}s in all, of which the diff stage {diffs['big']:.1f}s (target < 10s)"
+    )
     return 0
 
 

@@ -52,13 +52,17 @@ def build_site(root: Path, pages: int, base: str) -> None:
     paths = []
     for i in range(pages):
         city, a, b, c = CITIES[i % 3], WORDS[i % 10], WORDS[i // 10 % 10], WORDS[i // 100 % 10]
-        story = sites.Story(f"n{i}", f"{city} tech notes: the {a} {b} {c} edition", [
-            FACTS[city],
-            f"Engineers from the {a}, {b} and {c} teams in {city} showed chip design tools "
-            "and AI software at the innovation week, organisers said on Monday.",
-            "Analysts said the semiconductor and artificial intelligence sectors would keep "
-            "drawing investment to the Yangtze River Delta in the coming years.",
-        ])  # fmt: skip
+        story = sites.Story(
+            f"n{i}",
+            f"{city} tech notes: the {a} {b} {c} edition",
+            [
+                FACTS[city],
+                f"Engineers from the {a}, {b} and {c} teams in {city} showed chip design tools "
+                "and AI software at the innovation week, organisers said on Monday.",
+                "Analysts said the semiconductor and artificial intelligence sectors would keep "
+                "drawing investment to the Yangtze River Delta in the coming years.",
+            ],
+        )
         paths.append(f"/news/{i}.html")
         sites.write_story(root, paths[-1], story, base=base)
     sites.write_sitemap(root, "/sitemap.xml", paths, base=base)
@@ -69,22 +73,31 @@ def deltawatch(*args: str) -> list[str]:
     return [sys.executable, "-m", "deltawatch", *args]
 
 
-def cluster_run(workers: int, *, sources: Path, db: Path, redis_url: str, pages: int,
-                client: redis.Redis) -> tuple[float, float]:  # fmt: skip
+def cluster_run(
+    workers: int, *, sources: Path, db: Path, redis_url: str, pages: int, client: redis.Redis
+) -> tuple[float, float]:
     """(seconds until every item was pushed, seconds for the writer to store them)."""
     client.flushall()
     procs = [
-        subprocess.Popen(deltawatch("worker", "--redis", redis_url, "--sources", str(sources)),
-                         cwd=ROOT, env=ENV, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            deltawatch("worker", "--redis", redis_url, "--sources", str(sources)),
+            cwd=ROOT,
+            env=ENV,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(workers)
     ]
     try:
         while len(list(client.scan_iter("deltawatch:worker:*"))) < workers:
             time.sleep(0.05)
         start = time.perf_counter()
-        subprocess.run(deltawatch("--db", str(db), "crawl", "--redis", redis_url, "--sources",
-                                  str(sources)), cwd=ROOT, env=ENV, check=True,
-                       stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            deltawatch("--db", str(db), "crawl", "--redis", redis_url, "--sources", str(sources)),
+            cwd=ROOT,
+            env=ENV,
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         while client.llen("deltawatch:items") < pages or client.hlen("deltawatch:bench:inflight"):
             time.sleep(0.02)
         crawled = time.perf_counter() - start
@@ -94,9 +107,15 @@ def cluster_run(workers: int, *, sources: Path, db: Path, redis_url: str, pages:
         for proc in procs:
             proc.wait()
     start = time.perf_counter()
-    subprocess.run(deltawatch("--db", str(db), "ingest", "--redis", redis_url, "--sources",
-                              str(sources), "--drain"), cwd=ROOT, env=ENV, check=True,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        deltawatch(
+            "--db", str(db), "ingest", "--redis", redis_url, "--sources", str(sources), "--drain"
+        ),
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     return crawled, time.perf_counter() - start
 
 
@@ -110,12 +129,26 @@ def main(pages: int = 600) -> None:
         base = f"http://127.0.0.1:{port}"
         build_site(tmp / "site", pages, base)
         sources = tmp / "sources.toml"
-        sources.write_text("[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
-                           f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n")  # fmt: skip
+        sources.write_text(
+            "[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
+            f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n"
+        )
         redis_proc = subprocess.Popen(
-            [server_bin, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(tmp)], stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                server_bin,
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         client = redis.Redis.from_url(redis_url)
         try:
@@ -127,37 +160,49 @@ def main(pages: int = 600) -> None:
                     time.sleep(0.05)
             with served(tmp / "site", port):
                 start = time.perf_counter()
-                subprocess.run(deltawatch("--db", str(tmp / "single.db"), "crawl", "--sources",
-                                          str(sources)), cwd=ROOT, env=ENV, check=True,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+                subprocess.run(
+                    deltawatch("--db", str(tmp / "single.db"), "crawl", "--sources", str(sources)),
+                    cwd=ROOT,
+                    env=ENV,
+                    check=True,
+                    stderr=subprocess.DEVNULL,
+                )
                 single = time.perf_counter() - start
                 reference = canonical_snapshot(tmp / "single.db")
                 results = []
                 for n in (1, 2, 3):
                     db = tmp / f"cluster{n}.db"
-                    crawled, ingested = cluster_run(n, sources=sources, db=db,
-                                                    redis_url=redis_url, pages=pages,
-                                                    client=client)  # fmt: skip
+                    crawled, ingested = cluster_run(
+                        n, sources=sources, db=db, redis_url=redis_url, pages=pages, client=client
+                    )
                     same = canonical_snapshot(db) == reference
                     results.append((n, crawled, ingested, same))
         finally:
             redis_proc.terminate()
             redis_proc.wait()
     print(f"site: {pages} article pages served by a separate process; {os.cpu_count()} CPU cores")
-    print(f"single machine `deltawatch crawl` (fetch + extract + store in one process): "
-          f"{single:.2f} s, {pages / single:.1f} pages/s")
-    print(f"{'workers':>8}{'fetch+extract s':>17}{'pages/s':>10}{'speedup':>9}"
-          f"{'ingest s':>10}{'store == single machine':>25}")
+    print(
+        f"single machine `deltawatch crawl` (fetch + extract + store in one process): "
+        f"{single:.2f} s, {pages / single:.1f} pages/s"
+    )
+    print(
+        f"{'workers':>8}{'fetch+extract s':>17}{'pages/s':>10}{'speedup':>9}"
+        f"{'ingest s':>10}{'store == single machine':>25}"
+    )
     base_rate = pages / results[0][1]
     for n, crawled, ingested, same in results:
         rate = pages / crawled
-        print(f"{n:>8}{crawled:>17.2f}{rate:>10.1f}{rate / base_rate:>8.2f}x{ingested:>10.2f}"
-              f"{'exact' if same else 'DIFFERENT':>25}")
+        print(
+            f"{n:>8}{crawled:>17.2f}{rate:>10.1f}{rate / base_rate:>8.2f}x{ingested:>10.2f}"
+            f"{'exact' if same else 'DIFFERENT':>25}"
+        )
     cores = os.cpu_count() or 1
-    print(f"note: the workers, the HTTP server, Redis and the timing share this machine's {cores} "
-          "core(s); with more workers than cores, extra workers add no CPU, so the scaling "
-          "flattens (what they still gain is overlapping network waits and the idle poll). "
-          "On separate machines each worker brings its own cores.")
+    print(
+        f"note: the workers, the HTTP server, Redis and the timing share this machine's {cores} "
+        "core(s); with more workers than cores, extra workers add no CPU, so the scaling "
+        "flattens (what they still gain is overlapping network waits and the idle poll). "
+        "On separate machines each worker brings its own cores."
+    )
     if not all(same for *_, same in results):
         sys.exit("a cluster store differs from the single-machine store")
 

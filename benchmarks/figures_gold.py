@@ -27,8 +27,13 @@ DEFAULT_CORPUS = Path("/work/corpus")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
-                        help="folder holding en/, en2/, en3/, zh/ and zh2/ pages")  # fmt: skip
+    parser.add_argument(
+        "corpus",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="folder holding en/, en2/, en3/, zh/ and zh2/ pages",
+    )
     parser.add_argument("--misses", action="store_true", help="list every disagreement")
     parser.add_argument("--holdout", action="store_true", help="also score the real holdout")
     parser.add_argument("--real-only", action="store_true", help="skip the written gold files")

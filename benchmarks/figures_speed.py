@@ -91,9 +91,7 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> float:
 def _demo_articles(*extra: Path) -> Iterator[tuple[str, str, Article]]:
     """The demo site's article pages: (file name, HTML, what trafilatura extracts from it)."""
     pages = [
-        p
-        for p in sorted((SITE / "rev1").rglob("*.html"))
-        if "/story/" in str(p) or "/20" in str(p)
+        p for p in sorted((SITE / "rev1").rglob("*.html")) if "/story/" in str(p) or "/20" in str(p)
     ]
     for path in [*pages, *extra]:
         _, markup = decode_body(path.read_bytes(), None)
@@ -156,15 +154,23 @@ def news_page(title: str, paragraphs: list[str], seed: int) -> str:
     )
     menu = "".join(f"<li>{name}<ul>{links(18, name.lower())}</ul></li>" for name in sections)
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    sidebar = "".join(f"<li><h4>{html.escape(teaser())}</h4><p>{html.escape(teaser())}</p></li>"
-                      for _ in range(20))  # fmt: skip
+    sidebar = "".join(
+        f"<li><h4>{html.escape(teaser())}</h4><p>{html.escape(teaser())}</p></li>"
+        for _ in range(20)
+    )
     comments = "".join(
         f'<div class="comment"><span class="user">reader{rnd.randint(1, 9999)}</span>'
         f'<p>{html.escape(teaser())}</p><a href="#reply">Reply</a> 👍 {rnd.randint(0, 300)}</div>'
         for _ in range(15)
     )
-    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
-                     "datePublished": "2026-03-02T08:00:00+08:00"})  # fmt: skip
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": "2026-03-02T08:00:00+08:00",
+        }
+    )
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
         + "".join(f'<meta name="m{k}" content="{rnd.random()}">' for k in range(30))
@@ -198,8 +204,10 @@ def full_size_pages() -> None:
     print("the same articles in full-size news pages (generated chrome, best of runs):")
     print(f"  {'page':<42}{'KB':>5}{'chars':>7}{'traf ms':>9}{'fig ms':>8}{'ratio':>7}")
     for name, size, chars, t_traf, t_fig, same in rows:
-        print(f"  {name:<42}{size // 1024:>5}{chars:>7}{t_traf * 1e3:>9.2f}{t_fig * 1e3:>8.2f}"
-              f"{t_fig / t_traf:>7.1%}  {same}")  # fmt: skip
+        print(
+            f"  {name:<42}{size // 1024:>5}{chars:>7}{t_traf * 1e3:>9.2f}{t_fig * 1e3:>8.2f}"
+            f"{t_fig / t_traf:>7.1%}  {same}"
+        )
     ratio = sum(r[4] for r in rows) / sum(r[3] for r in rows)
     print(f"  figures / trafilatura time over {len(rows)} pages: {ratio:.1%} (target < 20%)")
 
@@ -212,10 +220,12 @@ def corpus(articles: int) -> None:
     elapsed = time.perf_counter() - start
     per_article = [timed(lambda t=t: extract_claims(t), repeat=1) for t in texts[:200]]
     print(f"synthetic corpus: {articles} articles, {chars:,} chars, {claims:,} claims")
-    print(f"  {chars / elapsed:,.0f} chars/s, {claims / elapsed:,.0f} claims/s, "
-          f"{elapsed / articles * 1e3:.2f} ms/article "
-          f"(median {statistics.median(per_article) * 1e3:.2f} ms, "
-          f"max {max(per_article) * 1e3:.2f} ms over 200)")  # fmt: skip
+    print(
+        f"  {chars / elapsed:,.0f} chars/s, {claims / elapsed:,.0f} claims/s, "
+        f"{elapsed / articles * 1e3:.2f} ms/article "
+        f"(median {statistics.median(per_article) * 1e3:.2f} ms, "
+        f"max {max(per_article) * 1e3:.2f} ms over 200)"
+    )
 
 
 PATHOLOGICAL = {
@@ -226,9 +236,11 @@ PATHOLOGICAL = {
     "zh numerals 100k": "三千二百亿" * 20_000,
     "zh measure soup 100k": "超过43家约3200亿元" * 8_000,
     "words 100k": "one two three hundred " * 4_500,
-    "one unpunctuated line 100k": " ".join(synthetic_article(i).replace("\n", " ") for i in range(90))[:100_000],
+    "one unpunctuated line 100k": " ".join(
+        synthetic_article(i).replace("\n", " ") for i in range(90)
+    )[:100_000],
     "dates and phones 100k": "2025-05-24 00:25 021-12345678 " * 3_300,
-}  # fmt: skip
+}
 
 
 def pathological() -> None:

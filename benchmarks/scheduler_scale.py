@@ -98,8 +98,14 @@ def host(i: int) -> str:
 def sources_file(path: Path, n: int, port: int, delay: float) -> None:
     lines = ["[defaults]", 'interval = "2m"', f"delay = {delay}", "concurrency = 2", ""]
     for i in range(n):
-        lines += ["[[source]]", f'name = "s{i}"', 'kind = "feed"',
-                  f'url = "http://{host(i)}:{port}/feed.xml"', "topic = false", ""]  # fmt: skip
+        lines += [
+            "[[source]]",
+            f'name = "s{i}"',
+            'kind = "feed"',
+            f'url = "http://{host(i)}:{port}/feed.xml"',
+            "topic = false",
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -184,8 +190,9 @@ def main() -> None:
         tmp = Path(tmp_name)
         db, src = tmp / "bench.db", tmp / "sources.toml"
         sources_file(src, n, port, args.delay)
-        server = subprocess.Popen([sys.executable, "-c", _SERVER, str(port), str(ROOT)],
-                                  stderr=subprocess.DEVNULL)  # resets at SIGTERM: noise
+        server = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, str(port), str(ROOT)], stderr=subprocess.DEVNULL
+        )  # resets at SIGTERM: noise
         log_path = Path(os.environ.get("BENCH_LOG") or tmp / "schedule.log")  # BENCH_LOG: keep it
         log = log_path.open("w")  # closed after the run, before reading it
         try:
@@ -193,17 +200,31 @@ def main() -> None:
             load_before = os.getloadavg()[0]
             start = time.monotonic()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "deltawatch", "--db", str(db), "schedule", "--sources",
-                 str(src), "--max-parallel", str(args.max_parallel), "--batch-size",
-                 str(args.batch_size)],
-                cwd=ROOT, stderr=log, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "deltawatch",
+                    "--db",
+                    str(db),
+                    "schedule",
+                    "--sources",
+                    str(src),
+                    "--max-parallel",
+                    str(args.max_parallel),
+                    "--batch-size",
+                    str(args.batch_size),
+                ],
+                cwd=ROOT,
+                stderr=log,
+                stdout=subprocess.DEVNULL,
+            )
             memory = Memory(proc.pid)
             all_ran = all_ok = None
             while time.monotonic() - start < args.duration and proc.poll() is None:
                 time.sleep(1.0)
-                [(ran, ok)] = query(db, "SELECT count(last_run_at), count(last_success_at)"
-                                        " FROM sources") or [(0, 0)]  # fmt: skip
+                [(ran, ok)] = query(
+                    db, "SELECT count(last_run_at), count(last_success_at) FROM sources"
+                ) or [(0, 0)]
                 if all_ran is None and ran >= n:
                     all_ran = time.monotonic() - start
                 if all_ok is None and ok >= n:
@@ -227,7 +248,9 @@ def main() -> None:
         log.close()
         lines = log_path.read_text().splitlines()
         runs = query(db, "SELECT sources, status FROM runs")
-        [(late_starts,)] = query(db, f"SELECT count(*) FROM runs WHERE started_at > '{signalled_at}'")
+        [(late_starts,)] = query(
+            db, f"SELECT count(*) FROM runs WHERE started_at > '{signalled_at}'"
+        )
     per_source_runs = sum(len(json.loads(s)) for s, st in runs if st != "running")
     left_running = sum(1 for _, st in runs if st == "running")
     lags = [ln.split("event=schedule_lag ")[1] for ln in lines if "event=schedule_lag" in ln]
@@ -237,24 +260,36 @@ def main() -> None:
     def secs(v: float | None) -> str:
         return f"{v:.0f} s" if v is not None else f"not within {elapsed:.0f} s"
 
-    print(f"sources: {n} feeds of 2 articles on distinct hosts 127.0.x.y, interval 2m, "
-          f"delay {args.delay} s; max-parallel {args.max_parallel}, batch {args.batch_size}")  # fmt: skip
-    print(f"ran for {elapsed:.0f} s; source runs: {per_source_runs} "
-          f"({per_source_runs / elapsed:.1f} per second), batches (runs): {len(runs)}")  # fmt: skip
+    print(
+        f"sources: {n} feeds of 2 articles on distinct hosts 127.0.x.y, interval 2m, "
+        f"delay {args.delay} s; max-parallel {args.max_parallel}, batch {args.batch_size}"
+    )
+    print(
+        f"ran for {elapsed:.0f} s; source runs: {per_source_runs} "
+        f"({per_source_runs / elapsed:.1f} per second), batches (runs): {len(runs)}"
+    )
     print(f"every source had a run after: {secs(all_ran)}; a successful run: {secs(all_ok)}")
     print(f"lag (last schedule_lag line): {lags[-1] if lags else 'none logged'}")
-    print(f"peak memory of the scheduler's process tree: {memory.peak_sum / 1024:.0f} MB summed RSS"
-          f" (sampled), {sum(memory.hwm.values()) / 1024:.0f} MB sum of each process's peak;"
-          f" {memory.peak_procs} processes at most, {procs} crawl processes started")  # fmt: skip
+    print(
+        f"peak memory of the scheduler's process tree: {memory.peak_sum / 1024:.0f} MB summed RSS"
+        f" (sampled), {sum(memory.hwm.values()) / 1024:.0f} MB sum of each process's peak;"
+        f" {memory.peak_procs} processes at most, {procs} crawl processes started"
+    )
     others = sorted((kb for pid, kb in memory.hwm.items() if pid != proc.pid), reverse=True)
-    print(f"  scheduler process peak {memory.hwm.get(proc.pid, 0) / 1024:.0f} MB; crawl processes' "
-          f"peaks: {', '.join(f'{kb / 1024:.0f}' for kb in others[:6])} MB")  # fmt: skip
+    print(
+        f"  scheduler process peak {memory.hwm.get(proc.pid, 0) / 1024:.0f} MB; crawl processes' "
+        f"peaks: {', '.join(f'{kb / 1024:.0f}' for kb in others[:6])} MB"
+    )
     cpu = sum(memory.cpu.values())
-    print(f"CPU used by the process tree: {cpu:.0f} s in {elapsed + stop_s:.0f} s "
-          f"({cpu / (elapsed + stop_s):.2f} cores of {os.cpu_count()}); load average "
-          f"{load_before:.1f} before, {load_after:.1f} at the end")  # fmt: skip
-    print(f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs started after it: "
-          f"{late_starts}, runs left running: {left_running}, log errors: {len(errors)}")  # fmt: skip
+    print(
+        f"CPU used by the process tree: {cpu:.0f} s in {elapsed + stop_s:.0f} s "
+        f"({cpu / (elapsed + stop_s):.2f} cores of {os.cpu_count()}); load average "
+        f"{load_before:.1f} before, {load_after:.1f} at the end"
+    )
+    print(
+        f"SIGTERM to exit: {stop_s:.1f} s, exit code {proc.returncode}, runs started after it: "
+        f"{late_starts}, runs left running: {left_running}, log errors: {len(errors)}"
+    )
     print("(a shared 2-core machine: timings are noisy)")
 
 

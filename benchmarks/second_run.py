@@ -38,15 +38,33 @@ def _runs(pages: int, *, validators: bool, second: list[str]) -> list[dict[str, 
             log = tmp / f"access-{n}.log"
             with served(tmp / "site", port, log=log, validators=validators):
                 time.sleep(0.2)
-                wall, peak, code = timed_child([sys.executable, "-m", "deltawatch", "--db",
-                                                str(tmp / "b.db"), "crawl", "--sources",
-                                                str(sources), *extra])  # fmt: skip
+                wall, peak, code = timed_child(
+                    [
+                        sys.executable,
+                        "-m",
+                        "deltawatch",
+                        "--db",
+                        str(tmp / "b.db"),
+                        "crawl",
+                        "--sources",
+                        str(sources),
+                        *extra,
+                    ]
+                )
             requests = sum('"GET ' in line for line in log.read_text().splitlines())
             with sqlite3.connect(tmp / "b.db") as conn:
                 [(stats,)] = conn.execute("SELECT stats FROM runs WHERE id = ?", [n]).fetchall()
             counts = json.loads(stats)["bench"]["counts"]
-            runs.append({"wall": wall, "requests": requests, "extracted": counts["extracted"],
-                         "not_due": counts["not_due"], "exit": code, "peak": peak})  # fmt: skip
+            runs.append(
+                {
+                    "wall": wall,
+                    "requests": requests,
+                    "extracted": counts["extracted"],
+                    "not_due": counts["not_due"],
+                    "exit": code,
+                    "peak": peak,
+                }
+            )
     return runs
 
 
@@ -58,12 +76,16 @@ def main(pages: int = 1000) -> int:
         print(f"\n{name}")
         print(f"{'':12}{'requests':>10}{'extracted':>11}{'not due':>9}{'wall s':>9}")
         for n, run in enumerate(runs, 1):
-            print(f"run {n:<8}{run['requests']:>10}{run['extracted']:>11}{run['not_due']:>9}"
-                  f"{run['wall']:>9.2f}   (exit {run['exit']})")  # fmt: skip
+            print(
+                f"run {n:<8}{run['requests']:>10}{run['extracted']:>11}{run['not_due']:>9}"
+                f"{run['wall']:>9.2f}   (exit {run['exit']})"
+            )
         first, again = runs
-        print(f"second/first: requests {again['requests'] / first['requests']:.3f}, "
-              f"extractions {again['extracted'] / max(first['extracted'], 1):.3f} (target < 0.05), "
-              f"wall {again['wall'] / first['wall']:.3f} (target < 0.3)")
+        print(
+            f"second/first: requests {again['requests'] / first['requests']:.3f}, "
+            f"extractions {again['extracted'] / max(first['extracted'], 1):.3f} (target < 0.05), "
+            f"wall {again['wall'] / first['wall']:.3f} (target < 0.3)"
+        )
     return 0
 
 

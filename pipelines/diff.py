@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-__all__ = ["EVENT_KINDS", "Prior", "RevisionPair", "agrees", "diff_version", "metric_similarity",
-           "metric_words"]
+__all__ = [
+    "EVENT_KINDS",
+    "Prior",
+    "RevisionPair",
+    "agrees",
+    "diff_version",
+    "metric_similarity",
+    "metric_words",
+]
 
 T = TypeVar("T")
 
@@ -86,19 +93,38 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
 
 
 #: Words that say nothing about what is measured; left out of the fuzzy comparison.
-_FILLER = frozenset({
-    "a", "an", "the", "of", "in", "on", "for", "at", "to", "by", "and", "or", "s", "its",
-    "their", "china", "chinese", "city", "number", "total", "amount",
-})  # fmt: skip
+_FILLER = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "at",
+        "to",
+        "by",
+        "and",
+        "or",
+        "s",
+        "its",
+        "their",
+        "china",
+        "chinese",
+        "city",
+        "number",
+        "total",
+        "amount",
+    }
+)
 
 
 @lru_cache(maxsize=65536)
 def _content_words(metric: str) -> frozenset[str]:
     """Cached: the fuzzy match scores a new metric against every known metric of a subject
     and unit, thousands in a store of a million claims, each time one is reported."""
-    return frozenset(
-        w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER
-    )
+    return frozenset(w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER)
 
 
 def metric_words(metric: str) -> frozenset[str]:
@@ -159,9 +185,10 @@ def _unique_by_key(claims: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str
         if not first.get("comparable", True) and claim.get("comparable", True):
             out[claim["key"]] = claim
     return _keep_precise(
-        out, fact=lambda c: (c["subject"], c["unit"], c["value"], c["approx"]),
+        out,
+        fact=lambda c: (c["subject"], c["unit"], c["value"], c["approx"]),
         metric=lambda c: c.get("metric") or "",
-    )  # fmt: skip
+    )
 
 
 def _keep_precise(
@@ -226,8 +253,14 @@ def diff_version(
         if kind == "changed" and old is not None and new is not None:
             edited.append((old, new))
         elif kind == "removed" and old is not None and not _still_said(old, claims):
-            gone = {"key": old.key, "subject": old.subject, "metric": old.metric,
-                    "unit": old.unit, "value": None, "sentence": old.sentence}  # fmt: skip
+            gone = {
+                "key": old.key,
+                "subject": old.subject,
+                "metric": old.metric,
+                "unit": old.unit,
+                "value": None,
+                "sentence": old.sentence,
+            }
             events.append(_event("removed", gone, context, old, "revision"))
         elif kind == "added" and new is not None and not _said_before(new, previous):
             added.append(new)

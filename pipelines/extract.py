@@ -68,8 +68,22 @@ def _sniff(body: bytes) -> str | None:
 #: replacement characters, only as mojibake.
 _LATIN = frozenset({"ascii", "iso8859-1", "cp1252"})
 #: Multi-byte encodings worth preferring over such a declaration.
-_MULTIBYTE = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950",
-                        "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"})  # fmt: skip
+_MULTIBYTE = frozenset(
+    {
+        "utf-8",
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "big5",
+        "big5hkscs",
+        "cp950",
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "euc_kr",
+        "cp949",
+    }
+)
 
 
 def _codec(name: str | None) -> str | None:

@@ -59,7 +59,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
 @cache
 def pipeline_version() -> str:
     """Recorded on every version, so ``reprocess`` knows what produced its text and claims."""
@@ -230,11 +229,38 @@ def _iso_date(text: str | None) -> date | None:
 
 def _prior_of(row: tuple, root: int) -> Prior:
     """A prior from a row of ``Store.current_claim_tuples`` (the columns of ``_prior``)."""
-    (claim_id, key, value, approx, unit, subject, metric, source, article_id, article_url,
-     version_id, reported_at, duplicate_of, comparable) = row  # fmt: skip
-    return Prior(claim_id, key, value, approx, unit, subject, metric, source, article_id,
-                 article_url, version_id, reported_at, (duplicate_of or article_id) != root,
-                 bool(comparable))  # fmt: skip
+    (
+        claim_id,
+        key,
+        value,
+        approx,
+        unit,
+        subject,
+        metric,
+        source,
+        article_id,
+        article_url,
+        version_id,
+        reported_at,
+        duplicate_of,
+        comparable,
+    ) = row
+    return Prior(
+        claim_id,
+        key,
+        value,
+        approx,
+        unit,
+        subject,
+        metric,
+        source,
+        article_id,
+        article_url,
+        version_id,
+        reported_at,
+        (duplicate_of or article_id) != root,
+        bool(comparable),
+    )
 
 
 def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
@@ -317,9 +343,14 @@ class Ingestor:
         relevance = analysis.relevance if analysis is not None else None
         version = analysis.pipeline_version if analysis is not None else None
         return self.ingest_article(
-            page, article, body_hash=body_hash, claims=claims, identity=identity,
-            relevance=relevance, version=version,
-        )  # fmt: skip
+            page,
+            article,
+            body_hash=body_hash,
+            claims=claims,
+            identity=identity,
+            relevance=relevance,
+            version=version,
+        )
 
     def settle_unchanged(self, page: Page) -> Outcome | None:
         """A 304, or a body identical to the last one seen: recorded, and no extraction needed.
@@ -335,7 +366,10 @@ class Ingestor:
         if page.status == 304:
             self._advance(known, changed=False)
             return Outcome("not_modified", known["url"], known["id"])
-        if known["status"] == "active" and known["body_hash"] == hashlib.sha256(page.body).hexdigest():
+        if (
+            known["status"] == "active"
+            and known["body_hash"] == hashlib.sha256(page.body).hexdigest()
+        ):
             self._advance(known, changed=False)
             return Outcome("unchanged", known["url"], known["id"])
         return None
@@ -615,9 +649,14 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
     report = ReprocessReport()
     for row in store.versions_to_reprocess(since=since):
         report.versions += 1
-        page = Page(source=row["source"], url=row["url"], fetched_url=row["fetched_url"],
-                    status=row["http_status"] or 200, body=zlib.decompress(row["raw"]),
-                    content_type=row["content_type"])  # fmt: skip
+        page = Page(
+            source=row["source"],
+            url=row["url"],
+            fetched_url=row["fetched_url"],
+            status=row["http_status"] or 200,
+            body=zlib.decompress(row["raw"]),
+            content_type=row["content_type"],
+        )
         try:
             article = article_from_page(page)
         except ExtractionError as exc:
@@ -630,16 +669,26 @@ def reprocess(store: Store, *, since: str | None = None) -> ReprocessReport:
             if content_hash != row["content_hash"]:
                 report.text_changed += 1
             store.update_version_text(
-                row["id"], title=article.title, author=article.author, lang=article.lang,
-                text=article.text, chars=len(article.text), content_hash=content_hash,
-                fingerprint=fp.signature, extractor_version=pipeline_version(),
-            )  # fmt: skip
+                row["id"],
+                title=article.title,
+                author=article.author,
+                lang=article.lang,
+                text=article.text,
+                chars=len(article.text),
+                content_hash=content_hash,
+                fingerprint=fp.signature,
+                extractor_version=pipeline_version(),
+            )
             report.claims_before += store.count_claims_of_version(row["id"])
             store.delete_claims_of_version(row["id"])
             if row["suspect"] is None:
                 claims = figures_of(article)
-                store.add_claims(version_id=row["id"], article_id=row["article_id"],
-                                 source=row["source"], claims=claims,
-                                 reported_at=row["fetched_at"])  # fmt: skip
+                store.add_claims(
+                    version_id=row["id"],
+                    article_id=row["article_id"],
+                    source=row["source"],
+                    claims=claims,
+                    reported_at=row["fetched_at"],
+                )
                 report.claims_after += len(claims)
     return report

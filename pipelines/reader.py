@@ -21,14 +21,21 @@ _HTML_MARKERS = (b"<html", b"<!doctype html", b"<body", b"<head", b"<article", b
 
 #: File signatures of what people hand ``extract`` by mistake: (magic, offset, name).
 _SIGNATURES = (
-    (b"%PDF-", 0, "PDF document"), (b"\x89PNG\r\n\x1a\n", 0, "PNG image"),
-    (b"\xff\xd8\xff", 0, "JPEG image"), (b"GIF8", 0, "GIF image"), (b"WEBP", 8, "WebP image"),
-    (b"PK\x03\x04", 0, "ZIP archive (or .docx/.xlsx)"), (b"\x1f\x8b", 0, "gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", 0, "7z archive"), (b"BZh", 0, "bzip2 archive"),
-    (b"\xfd7zXZ\x00", 0, "xz archive"), (b"\x7fELF", 0, "executable"),
-    (b"SQLite format 3\x00", 0, "SQLite database"), (b"ftyp", 4, "video (MP4)"),
+    (b"%PDF-", 0, "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", 0, "PNG image"),
+    (b"\xff\xd8\xff", 0, "JPEG image"),
+    (b"GIF8", 0, "GIF image"),
+    (b"WEBP", 8, "WebP image"),
+    (b"PK\x03\x04", 0, "ZIP archive (or .docx/.xlsx)"),
+    (b"\x1f\x8b", 0, "gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "7z archive"),
+    (b"BZh", 0, "bzip2 archive"),
+    (b"\xfd7zXZ\x00", 0, "xz archive"),
+    (b"\x7fELF", 0, "executable"),
+    (b"SQLite format 3\x00", 0, "SQLite database"),
+    (b"ftyp", 4, "video (MP4)"),
     (b"\xd0\xcf\x11\xe0", 0, "Office document (.doc/.xls)"),
-)  # fmt: skip
+)
 #: Bytes no text file has (all C0 controls but tab, newline, form feed, carriage return, ESC).
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27})
 
@@ -41,7 +48,7 @@ def binary_kind(body: bytes) -> str | None:
     any encoding has none of (UTF-16 aside, which announces itself with a BOM).
     """
     for magic, offset, name in _SIGNATURES:
-        if body[offset:offset + len(magic)] == magic:
+        if body[offset : offset + len(magic)] == magic:
             return name
     head = body[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -184,7 +184,10 @@ def _pair_figures(old: Sequence[Claim], new: Sequence[Claim]) -> list[FigurePair
     pairs: list[FigurePair] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            pairs += [FigurePair("same", old[i], new[j]) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)]  # fmt: skip
+            pairs += [
+                FigurePair("same", old[i], new[j])
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
             continue
         pairs += _pair_gap(old[i1:i2], new[j1:j2])
     return pairs
@@ -194,9 +197,7 @@ def _pair_gap(old: Sequence[Claim], new: Sequence[Claim]) -> list[FigurePair]:
     pairs: list[FigurePair] = []
     taken: set[int] = set()
     for o in old:
-        options = [
-            j for j, n in enumerate(new) if j not in taken and n["unit"] == o["unit"]
-        ]
+        options = [j for j, n in enumerate(new) if j not in taken and n["unit"] == o["unit"]]
         if not options:
             pairs.append(FigurePair("removed", o, None))
             continue

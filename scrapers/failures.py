@@ -76,8 +76,16 @@ def describe_failure(failure: Failure, *, maxsize: int | None = None) -> tuple[s
         isinstance(exc, DownloadFailedError) and isinstance(exc.__cause__, ResponseNeverReceived)
     ):
         return "connection lost before any response", None
-    if isinstance(exc, (DownloadFailedError, ResponseFailed, error.ConnectionLost,
-                        error.ConnectionDone, error.ConnectError)):  # fmt: skip
+    if isinstance(
+        exc,
+        (
+            DownloadFailedError,
+            ResponseFailed,
+            error.ConnectionLost,
+            error.ConnectionDone,
+            error.ConnectError,
+        ),
+    ):
         return "connection lost mid-response", None
     if isinstance(exc, (UnsupportedURLSchemeError, NotSupported)):
         return "refused: only http and https URLs are fetched", None

@@ -37,9 +37,11 @@ _IDLE_POLL = 0.05
 #: the stats logger and the memory watcher run a timer per crawler, and the pool watches its
 #: own memory between batches.
 BATCH_SETTINGS: dict[str, Any] = {
-    "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None,
-                   "scrapy.extensions.memusage.MemoryUsage": None},
-}  # fmt: skip
+    "EXTENSIONS": {
+        "scrapy.extensions.logstats.LogStats": None,
+        "scrapy.extensions.memusage.MemoryUsage": None,
+    },
+}
 
 
 #: SQLite's memory in a crawl process, all connections together. The store asks for a 64 MB
@@ -94,16 +96,20 @@ def batch_result(report: RunReport, *, retire: bool) -> dict[str, Any]:
             "pages": c.get("pages", 0),
             "new_articles": c.get("new_article", 0),
             "new_versions": c.get("new_version", 0),
-            "unchanged": c.get("unchanged", 0) + c.get("seen_before", 0)
-            + c.get("not_modified", 0),
+            "unchanged": c.get("unchanged", 0) + c.get("seen_before", 0) + c.get("not_modified", 0),
             "skipped": c.get("skipped", 0),
             "errors": c.get("fetch_errors", 0),
             "claims": c.get("claims", 0),
             "events": c.get("events", 0),
             "robots_blocked": c.get("robots_blocked", 0),
         }
-    return {"run": report.run_id, "status": report.status, "sources": sources,
-            "retire": retire, "rss_mb": round(rss_mb(), 1)}  # fmt: skip
+    return {
+        "run": report.run_id,
+        "status": report.status,
+        "sources": sources,
+        "retire": retire,
+        "rss_mb": round(rss_mb(), 1),
+    }
 
 
 def serve_batches(
@@ -143,15 +149,23 @@ def serve_batches(
                 return
             # A name this process does not know (the sources file changed since it started)
             # is left out, not a crash: the scheduler logs it as missing and moves on.
-            report = await crawl([sources[n] for n in names if n in sources], db_path=db_path,
-                                 trigger="schedule", lock_wait=0,
-                                 overrides=BATCH_SETTINGS)  # fmt: skip
+            report = await crawl(
+                [sources[n] for n in names if n in sources],
+                db_path=db_path,
+                trigger="schedule",
+                lock_wait=0,
+                overrides=BATCH_SETTINGS,
+            )
             if after_run is not None:
                 after_run(report.run_id)
             done += 1
             _release_memory()
-            retire = (report.status == "interrupted" or stopping["flag"]
-                      or done >= max_batches or rss_mb() > memory_mb)  # fmt: skip
+            retire = (
+                report.status == "interrupted"
+                or stopping["flag"]
+                or done >= max_batches
+                or rss_mb() > memory_mb
+            )
             conn.send(batch_result(report, retire=retire))
             if retire:
                 return

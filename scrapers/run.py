@@ -41,10 +41,24 @@ __all__ = ["RunReport", "SourceReport", "crawl", "run_in_reactor"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-COUNTS = ("pages", "extracted", "new_article", "new_version", "unchanged", "seen_before", "skipped",
-          "suspect", "not_modified", "not_due", "refetch_signal", "retired", "robots_blocked",
-          "fetch_errors", "claims",
-          "events")  # fmt: skip
+COUNTS = (
+    "pages",
+    "extracted",
+    "new_article",
+    "new_version",
+    "unchanged",
+    "seen_before",
+    "skipped",
+    "suspect",
+    "not_modified",
+    "not_due",
+    "refetch_signal",
+    "retired",
+    "robots_blocked",
+    "fetch_errors",
+    "claims",
+    "events",
+)
 
 
 @dataclass(slots=True)
@@ -159,9 +173,16 @@ async def crawl(
             plans = plan_round(store, taken, now=store.now(), budget=budget)
         try:
             return await _crawl_locked(
-                taken, plans, locked, run_id=run_id, db_path=db_path, recheck=recheck,
-                overrides=overrides, on_item=on_item, stop=stop,
-            )  # fmt: skip
+                taken,
+                plans,
+                locked,
+                run_id=run_id,
+                db_path=db_path,
+                recheck=recheck,
+                overrides=overrides,
+                on_item=on_item,
+                stop=stop,
+            )
         finally:
             with Store(db_path) as store:
                 for source in taken:
@@ -214,10 +235,14 @@ async def _crawl_locked(
         reports.append(SourceReport(source.name, counts, stats.get("finish_reason")))
         stop.forget(crawler)
         if crawler in progress:
-            crawler.signals.disconnect(progress.pop(crawler), signal=signals.item_scraped, weak=False)
+            crawler.signals.disconnect(
+                progress.pop(crawler), signal=signals.item_scraped, weak=False
+            )
     with Store(db_path) as store:
         # URLs robots.txt keeps us from are recorded in fetch_errors too, but are not failures.
-        errors = [e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED]
+        errors = [
+            e for e in queries.run_errors(store.db, run_id) if e["reason"] != ROBOTS_DISALLOWED
+        ]
         by_name = {s.name: s for s in sources}
         for report in reports:
             message = _source_failure(by_name[report.name], report, errors)
@@ -242,8 +267,9 @@ async def _crawl_locked(
     return RunReport(run_id, status, reports, errors)
 
 
-def _source_failure(source: Source, report: SourceReport,
-                    errors: Sequence[dict[str, Any]]) -> str | None:  # fmt: skip
+def _source_failure(
+    source: Source, report: SourceReport, errors: Sequence[dict[str, Any]]
+) -> str | None:
     """Why the source as a whole failed this run, or None when it worked.
 
     A source fails when its feed, sitemap or listing could not be read, or when nothing of
@@ -257,8 +283,11 @@ def _source_failure(source: Source, report: SourceReport,
         if start is not None:
             return f"{source.kind} unreadable: {start['reason']} ({start['url']})"
     if report.failed:
-        return f"nothing fetched: {report.errors} failed URL(s); first: {own[0]['reason']}" \
-            if own else f"nothing fetched: {report.errors} failed URL(s)"  # fmt: skip
+        return (
+            f"nothing fetched: {report.errors} failed URL(s); first: {own[0]['reason']}"
+            if own
+            else f"nothing fetched: {report.errors} failed URL(s)"
+        )
     return None
 
 

@@ -106,9 +106,11 @@ def redact(url: str) -> str:
         return f"{_scheme(url) or 'url'}://****"
     shown = urlsplit(plugin.url(privacy=True))
     written = {k.lower() for k, _ in parse_qsl(urlsplit(text).query, keep_blank_values=True)}
-    options = [(k, "****" if _SECRET_OPTION.search(k) else v)
-               for k, v in parse_qsl(shown.query, keep_blank_values=True)
-               if k.lower() in written]  # fmt: skip
+    options = [
+        (k, "****" if _SECRET_OPTION.search(k) else v)
+        for k, v in parse_qsl(shown.query, keep_blank_values=True)
+        if k.lower() in written
+    ]
     query = urlencode(options, safe="*@:/", quote_via=quote)
     result = urlunsplit((shown.scheme, shown.netloc, shown.path, query, ""))
     for token, ref in refs.items():

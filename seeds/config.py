@@ -252,8 +252,13 @@ def _load_defaults(raw: Any, problems: list[str]) -> Defaults:
     if not isinstance(topic, bool):
         bad("topic", f"must be true or false, got {topic!r}")
         topic = d.topic
-    return Defaults(interval=str(interval), recheck=tuple(str(r) for r in recheck),
-                    delay=float(delay), concurrency=concurrency, topic=topic)  # fmt: skip
+    return Defaults(
+        interval=str(interval),
+        recheck=tuple(str(r) for r in recheck),
+        delay=float(delay),
+        concurrency=concurrency,
+        topic=topic,
+    )
 
 
 def _interval_problem(value: Any, *, crontab: bool = True) -> str | None:
@@ -408,9 +413,14 @@ def _load_notify(i: int, raw: Any, sources: set[str], problems: list[str]) -> No
     if len(problems) > before:
         return None
     return NotifyTarget(
-        name=name, urls=tuple(urls), kinds=tuple(kinds), subjects=subjects, keys=keys,
-        sources=names, digest=digest,
-    )  # fmt: skip
+        name=name,
+        urls=tuple(urls),
+        kinds=tuple(kinds),
+        subjects=subjects,
+        keys=keys,
+        sources=names,
+        digest=digest,
+    )
 
 
 def load_sources(path: str | Path | None = None) -> SourcesConfig:
@@ -433,8 +443,10 @@ def parse_sources(raw: dict[str, Any], path: Path | str = "<sources>") -> Source
     for key in sorted(set(raw) - _TOP_KEYS):
         close = get_close_matches(key, sorted(_TOP_KEYS), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        problems.append(f"unknown top-level table {key!r} ({hint}expected [defaults], "
-                        "[[source]] and [[notify]])")  # fmt: skip
+        problems.append(
+            f"unknown top-level table {key!r} ({hint}expected [defaults], "
+            "[[source]] and [[notify]])"
+        )
     defaults = _load_defaults(raw.get("defaults"), problems)
     entries = raw.get("source", [])
     if not isinstance(entries, list) or not entries:
@@ -459,8 +471,9 @@ def parse_sources(raw: dict[str, Any], path: Path | str = "<sources>") -> Source
         named.add(target.name)
     if problems:
         raise ConfigError(path, problems)
-    return SourcesConfig(path=Path(path), defaults=defaults, sources=tuple(sources),
-                         notify=tuple(notify))  # fmt: skip
+    return SourcesConfig(
+        path=Path(path), defaults=defaults, sources=tuple(sources), notify=tuple(notify)
+    )
 
 
 # -- word lists -------------------------------------------------------------

@@ -136,9 +136,10 @@ def metadata(database: str) -> dict[str, Any]:
     """Datasette metadata for the store: descriptions, facets, FTS, canned queries."""
     base = f"/{database}"
     links = " · ".join(
-        f'<a href="{base}/{name}">{title}</a>' for name, (title, _, _) in CANNED_QUERIES.items()
+        f'<a href="{base}/{name}">{title}</a>'
+        for name, (title, _, _) in CANNED_QUERIES.items()
         if name != "figure_history"
-    )  # fmt: skip
+    )
     tables: dict[str, Any] = {
         "claim_events": {
             "title": "Change log (claim events)",
@@ -186,8 +187,7 @@ def metadata(database: str) -> dict[str, Any]:
                 "suspect": "why this extraction is not trusted for diffing, if it is not",
                 "content_hash": "sha256 of the normalized text (shown shortened; the whole "
                 "value in the tooltip, JSON and CSV)",
-                "fingerprint": "MinHash signature for near-duplicate detection (shown "
-                "shortened)",
+                "fingerprint": "MinHash signature for near-duplicate detection (shown shortened)",
             },
         },
         "sources": {

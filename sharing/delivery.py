@@ -91,9 +91,12 @@ def send(url: str, message: Message, env: Mapping[str, str]) -> str | None:
     if not sender.add(real):
         return "Apprise cannot use this URL (check its form and the filled-in secrets)"
     try:
-        result = sender.notify(body=message.body, title=message.title,
-                               body_format=apprise.NotifyFormat.TEXT,
-                               timeout=SEND_TIMEOUT)  # fmt: skip
+        result = sender.notify(
+            body=message.body,
+            title=message.title,
+            body_format=apprise.NotifyFormat.TEXT,
+            timeout=SEND_TIMEOUT,
+        )
     except Exception as exc:  # a plugin's bug must not stop the other targets
         return _scrub(f"{type(exc).__name__}: {exc}", url, env)
     if result:
@@ -128,8 +131,7 @@ def register(db_path: str | Path, targets: Sequence[NotifyTarget]) -> None:
     run's :func:`deliver`.
     """
     with Store(db_path) as store:
-        deliveries.register_targets(store, {t.name: t.shown_urls for t in targets},
-                                    since_run=None)  # fmt: skip
+        deliveries.register_targets(store, {t.name: t.shown_urls for t in targets}, since_run=None)
 
 
 def deliver(
@@ -154,8 +156,11 @@ def deliver(
     """
     env = os.environ if env is None else env
     with Store(db_path, clock=clock) as store:
-        deliveries.register_targets(store, {t.name: t.shown_urls for t in targets},
-                                    since_run=min(runs) - 1 if runs else None)  # fmt: skip
+        deliveries.register_targets(
+            store,
+            {t.name: t.shown_urls for t in targets},
+            since_run=min(runs) - 1 if runs else None,
+        )
         reports = []
         for target in targets:
             report = TargetReport(target.name, queued=_queue(store, target))
@@ -173,8 +178,14 @@ def _queue(store: Store, target: NotifyTarget) -> int:
     return queued
 
 
-def _send(store: Store, target: NotifyTarget, report: TargetReport, *,
-          env: Mapping[str, str], sender: Sender) -> None:  # fmt: skip
+def _send(
+    store: Store,
+    target: NotifyTarget,
+    report: TargetReport,
+    *,
+    env: Mapping[str, str],
+    sender: Sender,
+) -> None:
     """Send the target's due deliveries through each of its URLs and record the outcome."""
     lease = iso(store.clock() + LEASE)
     due = deliveries.claim_due(store, target.name, lease_until=lease, max_attempts=MAX_ATTEMPTS)
@@ -210,9 +221,13 @@ def _send(store: Store, target: NotifyTarget, report: TargetReport, *,
     report.delivered, report.failed = len(delivered), len(failed)
 
 
-def send_test(target: NotifyTarget, *, clock: Clock = utcnow,
-              env: Mapping[str, str] | None = None,
-              sender: Sender = send) -> list[tuple[str, str | None]]:  # fmt: skip
+def send_test(
+    target: NotifyTarget,
+    *,
+    clock: Clock = utcnow,
+    env: Mapping[str, str] | None = None,
+    sender: Sender = send,
+) -> list[tuple[str, str | None]]:
     """Send the test message to each of the target's URLs: (redacted URL, error or None)."""
     env = os.environ if env is None else env
     message = test_message(target, at=iso(clock()))
@@ -223,14 +238,22 @@ def describe(report: TargetReport) -> list[str]:
     """One or two plain lines for a person: what was sent, what failed and what happens next."""
     lines = []
     if report.messages and not report.failed:
-        lines.append(f"notified {report.target}: {report.delivered} event(s) in "
-                     f"{report.messages} message(s)")  # fmt: skip
+        lines.append(
+            f"notified {report.target}: {report.delivered} event(s) in {report.messages} message(s)"
+        )
     elif report.messages:
-        lines.append(f"notified {report.target}: {report.messages} message(s) sent, "
-                     f"{report.delivered} event(s) delivered to every URL")  # fmt: skip
+        lines.append(
+            f"notified {report.target}: {report.messages} message(s) sent, "
+            f"{report.delivered} event(s) delivered to every URL"
+        )
     if report.failed:
-        later = (f"gave up on {report.gave_up} after {MAX_ATTEMPTS} attempts" if report.gave_up
-                 else "a later run retries")  # fmt: skip
-        lines.append(f"notify {report.target}: {report.failed} event(s) not delivered "
-                     f"({report.errors[0] if report.errors else 'not sent'}); {later}")  # fmt: skip
+        later = (
+            f"gave up on {report.gave_up} after {MAX_ATTEMPTS} attempts"
+            if report.gave_up
+            else "a later run retries"
+        )
+        lines.append(
+            f"notify {report.target}: {report.failed} event(s) not delivered "
+            f"({report.errors[0] if report.errors else 'not sent'}); {later}"
+        )
     return lines

@@ -106,8 +106,7 @@ def event_title(event: Row) -> str:
 
 def entry_id(event: Row) -> str:
     """A stable, unique id: the same stored event gets the same id in every export."""
-    name = "|".join(str(event.get(k)) for k in ("id", "at", "kind", "key", "source",
-                                                  "version_id"))  # fmt: skip
+    name = "|".join(str(event.get(k)) for k in ("id", "at", "kind", "key", "source", "version_id"))
     return uuid.uuid5(_NAMESPACE, f"event|{name}").urn
 
 
@@ -121,15 +120,20 @@ def _content(event: Row, version_url: str | None) -> str:
     cells = [
         ("figure", event.get("key")),
         ("kind", event.get("kind")),
-        ("value", _number(event.get("new_value"), unit) if event.get("new_value") is not None
-         else None),
-        ("before", _number(event.get("old_value"), unit) if event.get("old_value") is not None
-         else None),
+        (
+            "value",
+            _number(event.get("new_value"), unit) if event.get("new_value") is not None else None,
+        ),
+        (
+            "before",
+            _number(event.get("old_value"), unit) if event.get("old_value") is not None else None,
+        ),
         ("source", event.get("source")),
         ("compared with", event.get("prior_source")),
-    ]  # fmt: skip
-    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in cells
-                   if v is not None)  # fmt: skip
+    ]
+    rows = "".join(
+        f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in cells if v is not None
+    )
     parts.append(f"<table>{rows}</table>")
     links = []
     if event.get("article_url"):
@@ -187,15 +191,18 @@ def atom_feed(
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "en"})
     _el(feed, "id", uuid.uuid5(_NAMESPACE, f"feed|{base}/{database}|{title}").urn)
     _el(feed, "title", title)
-    _el(feed, "subtitle", "Figures in Shanghai and Yangtze River Delta tech news that are "
-        "new, corroborated, conflicting, changed or removed.")  # fmt: skip
+    _el(
+        feed,
+        "subtitle",
+        "Figures in Shanghai and Yangtze River Delta tech news that are "
+        "new, corroborated, conflicting, changed or removed.",
+    )
     newest = max((e["at"] for e in events if e.get("at")), default=None)
     # The newest event's time, not "now": an unchanged change log gives an identical feed.
     _el(feed, "updated", _stamp(newest or datetime.now(UTC).replace(microsecond=0)))
     author = _el(feed, "author")
     _el(author, "name", "deltawatch")
-    _el(feed, "link", href=f"{base}/{database}/latest_changes", rel="alternate",
-        type="text/html")  # fmt: skip
+    _el(feed, "link", href=f"{base}/{database}/latest_changes", rel="alternate", type="text/html")
     if feed_url:
         _el(feed, "link", href=feed_url, rel="self", type="application/atom+xml")
     _el(feed, "generator", "deltawatch")
@@ -205,14 +212,27 @@ def atom_feed(
         _el(entry, "title", event_title(event))
         _el(entry, "updated", _stamp(event["at"]))
         _el(entry, "published", _stamp(event["at"]))
-        version_url = (f"{base}/{database}/article_versions/{event['version_id']}"
-                       if event.get("version_id") is not None else None)  # fmt: skip
-        _el(entry, "link", href=event.get("article_url")
-            or f"{base}/{database}/claim_events/{event['id']}", rel="alternate",
-            type="text/html")  # fmt: skip
+        version_url = (
+            f"{base}/{database}/article_versions/{event['version_id']}"
+            if event.get("version_id") is not None
+            else None
+        )
+        _el(
+            entry,
+            "link",
+            href=event.get("article_url") or f"{base}/{database}/claim_events/{event['id']}",
+            rel="alternate",
+            type="text/html",
+        )
         if version_url:
-            _el(entry, "link", href=version_url, rel="related", type="text/html",
-                title="stored version")  # fmt: skip
+            _el(
+                entry,
+                "link",
+                href=version_url,
+                rel="related",
+                type="text/html",
+                title="stored version",
+            )
         kind = str(event.get("kind"))
         _el(entry, "category", term=kind, label=kind)
         _el(entry, "content", _content(event, version_url), type="html")

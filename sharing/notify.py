@@ -27,8 +27,13 @@ Event = Mapping[str, Any]
 
 #: The order of a digest's groups: what disagrees or moved before what agrees or is new.
 KIND_ORDER = ("conflict", "changed", "removed", "corroborated", "new")
-_HEADINGS = {"conflict": "Conflicts", "changed": "Changed", "removed": "Removed",
-             "corroborated": "Corroborated", "new": "New figures"}  # fmt: skip
+_HEADINGS = {
+    "conflict": "Conflicts",
+    "changed": "Changed",
+    "removed": "Removed",
+    "corroborated": "Corroborated",
+    "new": "New figures",
+}
 #: A sentence longer than this is cut (with "…"): a message lists events, not articles.
 SENTENCE_CHARS = 300
 
@@ -102,8 +107,9 @@ def single(event: Event) -> Message:
     return Message(event_title(event), _entry(event) + "\n")
 
 
-def messages(target: NotifyTarget, events: Sequence[Event], *,
-             per_message: int = 50) -> list[tuple[Message, list[Event]]]:  # fmt: skip
+def messages(
+    target: NotifyTarget, events: Sequence[Event], *, per_message: int = 50
+) -> list[tuple[Message, list[Event]]]:
     """The messages a target gets for these events, each with the events it carries: one
     digest per ``per_message`` events, or one message per event without ``digest``."""
     if not target.digest:

@@ -33,7 +33,16 @@ from matplotlib.ticker import FuncFormatter
 
 from sharing.numbers import human
 
-__all__ = ["FORMATS", "ImageFormat", "chart", "cjk_font", "font_note", "inline_svg", "render", "save"]
+__all__ = [
+    "FORMATS",
+    "ImageFormat",
+    "chart",
+    "cjk_font",
+    "font_note",
+    "inline_svg",
+    "render",
+    "save",
+]
 
 Row = Mapping[str, Any]
 ImageFormat = Literal["png", "svg"]
@@ -49,10 +58,25 @@ _LOCK = threading.Lock()
 _EVENT_STYLE = {"conflict": ("#d62728", "conflict"), "changed": ("#ff7f0e", "changed")}
 # Fonts that cover Chinese, preferred in this order when installed (a key's subject and metric
 # may be Chinese); matplotlib falls back glyph by glyph from DejaVu Sans to the first found.
-_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-              "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
-              "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN",
-              "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Arial Unicode MS")  # fmt: skip
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Arial Unicode MS",
+)
 _CJK_NAME = re.compile(r"CJK|Han Sans|Han Serif|WenQuanYi|Droid Sans Fallback", re.I)
 _CJK_TEXT = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
@@ -78,9 +102,11 @@ def font_note(*, key: str, fmt: ImageFormat) -> str | None:
     """
     if fmt != "png" or not _CJK_TEXT.search(key) or cjk_font() is not None:
         return None
-    return ("no installed font has Chinese characters, so they are drawn as boxes in the PNG; "
-            "install one (Noto Sans CJK, WenQuanYi: e.g. apt install fonts-noto-cjk) or write "
-            ".svg, whose text the browser draws")  # fmt: skip
+    return (
+        "no installed font has Chinese characters, so they are drawn as boxes in the PNG; "
+        "install one (Noto Sans CJK, WenQuanYi: e.g. apt install fonts-noto-cjk) or write "
+        ".svg, whose text the browser draws"
+    )
 
 
 def _when(text: str) -> datetime:
@@ -114,15 +140,25 @@ def chart(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> Figur
         ys = [r["value"] for r in mine]
         ax.plot(xs, ys, drawstyle="steps-post", color=color, alpha=0.45, linewidth=1.2)
         for current in (True, False):
-            pts = [(x, y) for x, y, r in zip(xs, ys, mine, strict=True)
-                   if bool(r.get("current", 1)) is current]  # fmt: skip
+            pts = [
+                (x, y)
+                for x, y, r in zip(xs, ys, mine, strict=True)
+                if bool(r.get("current", 1)) is current
+            ]
             if pts:
                 ax.scatter(
-                    [p[0] for p in pts], [p[1] for p in pts], s=64, marker=marker, zorder=3,
-                    color=color if current else "white", edgecolors=color, linewidths=1.6,
-                )  # fmt: skip
-        handles.append(Line2D([], [], color=color, marker=marker, linestyle="",
-                              markersize=8, label=source))  # fmt: skip
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    s=64,
+                    marker=marker,
+                    zorder=3,
+                    color=color if current else "white",
+                    edgecolors=color,
+                    linewidths=1.6,
+                )
+        handles.append(
+            Line2D([], [], color=color, marker=marker, linestyle="", markersize=8, label=source)
+        )
     marked: set[str] = set()
     for event in events:
         style = _EVENT_STYLE.get(event["kind"])
@@ -131,25 +167,45 @@ def chart(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> Figur
             continue
         color, label = style
         at = _when(event["at"])
-        ax.vlines(at, min(old, new), max(old, new), colors=color, linestyles="dashed",
-                  linewidth=2, zorder=2)  # fmt: skip
+        ax.vlines(
+            at,
+            min(old, new),
+            max(old, new),
+            colors=color,
+            linestyles="dashed",
+            linewidth=2,
+            zorder=2,
+        )
         ax.scatter([at, at], [old, new], marker="_", s=200, color=color, zorder=2)
         marked.add(label)
     for kind in ("conflict", "changed"):
         color, label = _EVENT_STYLE[kind]
         if label in marked:
-            handles.append(Line2D([], [], color=color, linestyle="dashed", linewidth=2,
-                                  label=label))  # fmt: skip
+            handles.append(
+                Line2D([], [], color=color, linestyle="dashed", linewidth=2, label=label)
+            )
     hollow = any(not r.get("current", 1) for r in rows)
     if hollow:
-        handles.append(Line2D([], [], color="grey", marker="o", markerfacecolor="white",
-                              linestyle="", label="superseded version"))  # fmt: skip
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="grey",
+                marker="o",
+                markerfacecolor="white",
+                linestyle="",
+                label="superseded version",
+            )
+        )
     disagree = len({r["value"] for r in rows if r.get("current", 1)}) > 1 and len(sources) > 1
     title = key + ("  —  sources disagree" if disagree else "")
     ax.set_title(title, loc="left", fontsize=11, color="#b00" if disagree else "black")
     n_sources = len(sources)
-    ax.set_xlabel(f"reported (UTC) · {len(rows)} reports from {n_sources} "
-                  f"source{'s' if n_sources != 1 else ''}", loc="left")  # fmt: skip
+    ax.set_xlabel(
+        f"reported (UTC) · {len(rows)} reports from {n_sources} "
+        f"source{'s' if n_sources != 1 else ''}",
+        loc="left",
+    )
     ax.set_ylabel(", ".join(sorted(units)) or "value")
     ax.yaxis.set_major_formatter(FuncFormatter(_format_value))
     locator = mdates.AutoDateLocator()
@@ -158,8 +214,15 @@ def chart(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> Figur
     ax.grid(True, color="#ddd", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if not rows:
-        ax.text(0.5, 0.5, "no reports of this figure", transform=ax.transAxes,
-                ha="center", va="center", color="grey")  # fmt: skip
+        ax.text(
+            0.5,
+            0.5,
+            "no reports of this figure",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="grey",
+        )
     else:
         ax.margins(x=0.08, y=0.15)
         times = [_when(r["reported_at"]) for r in rows]
@@ -169,13 +232,15 @@ def chart(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> Figur
             middle = min(times) + (max(times) - min(times)) / 2
             ax.set_xlim(middle - _MIN_SPAN / 2, middle + _MIN_SPAN / 2)
     if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
-                  fontsize=9)  # fmt: skip
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9
+        )
     return fig
 
 
-def render(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str,
-           fmt: ImageFormat = "svg") -> bytes:  # fmt: skip
+def render(
+    rows: Sequence[Row], events: Sequence[Row] = (), *, key: str, fmt: ImageFormat = "svg"
+) -> bytes:
     """The chart as PNG or SVG bytes; the SVG keeps its text as text (searchable, small)."""
     if fmt not in FORMATS:
         raise ValueError(f"cannot draw {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -200,8 +265,7 @@ def inline_svg(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str) -> 
     return re.sub(r"^.*?(?=<svg)", "", svg, count=1, flags=re.S)
 
 
-def save(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str,
-         path: str | Path) -> Path:  # fmt: skip
+def save(rows: Sequence[Row], events: Sequence[Row] = (), *, key: str, path: str | Path) -> Path:
     """Write the chart to ``path``; its suffix (``.png`` or ``.svg``) picks the format."""
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")

@@ -210,8 +210,9 @@ def _wide_cell(column: str, *, humanize: bool) -> Callable[[Row], str]:
     return cell
 
 
-def cells(rows: Sequence[Row], view: str | None, *,
-          wide: bool = False) -> tuple[list[Column], list[list[str]]]:  # fmt: skip
+def cells(
+    rows: Sequence[Row], view: str | None, *, wide: bool = False
+) -> tuple[list[Column], list[list[str]]]:
     """The columns and the cell strings of a table of ``rows``.
 
     ``view`` names one of :data:`VIEWS`; ``wide`` shows every column of the rows, values
@@ -228,8 +229,11 @@ def cells(rows: Sequence[Row], view: str | None, *,
         years = {row[i][:4] for row in body if row[i]}
         if column.time and len(years) == 1:  # "2026-12-02 02:11" -> "12-02 02:11"
             year = years.pop()
-            header = (column.header.replace(")", f", {year})") if ")" in column.header
-                      else f"{column.header} ({year})")  # fmt: skip
+            header = (
+                column.header.replace(")", f", {year})")
+                if ")" in column.header
+                else f"{column.header} ({year})"
+            )
             columns[i] = Column(header, column.cell, whole=column.whole, right=column.right)
             for row in body:
                 row[i] = row[i][5:]
@@ -253,13 +257,19 @@ def fit(columns: Sequence[Column], body: Sequence[Sequence[str]], width: int) ->
     def widest(lines: list[str]) -> int:
         return max((cell_len(line) for line in lines), default=0)
 
-    natural = [max(cell_len(c.header), widest([ln for row in body for ln in row[i].splitlines()]))
-               for i, c in enumerate(columns)]  # fmt: skip
+    natural = [
+        max(cell_len(c.header), widest([ln for row in body for ln in row[i].splitlines()]))
+        for i, c in enumerate(columns)
+    ]
     room = width - GAP * (len(columns) - 1)
     if sum(natural) <= room:
         return natural
-    least = [max(widest(c.header.split()), widest([ln for row in body for ln in row[i].splitlines()]))
-             if c.whole else min(natural[i], 6) for i, c in enumerate(columns)]  # fmt: skip
+    least = [
+        max(widest(c.header.split()), widest([ln for row in body for ln in row[i].splitlines()]))
+        if c.whole
+        else min(natural[i], 6)
+        for i, c in enumerate(columns)
+    ]
     flexible = [i for i, c in enumerate(columns) if not c.whole]
     spare = room - sum(least)
     if spare <= 0 or not flexible:

@@ -21,8 +21,9 @@ from storage.db import migrations
 __all__ = ["StoreError", "StoreInfo", "check_store", "inspect_store", "writable"]
 
 #: Tables a deltawatch store has (the first migration creates them all in one commit).
-_OUR_TABLES = frozenset({"sources", "runs", "articles", "article_versions", "claims",
-                         "claim_events", "fetch_errors"})  # fmt: skip
+_OUR_TABLES = frozenset(
+    {"sources", "runs", "articles", "article_versions", "claims", "claim_events", "fetch_errors"}
+)
 
 #: The first 16 bytes of every SQLite 3 database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -75,9 +76,16 @@ def inspect_store(path: str | Path) -> StoreInfo:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not tables:
             return StoreInfo(path, "empty")
-        applied = [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
-        )] if "_sqlite_migrations" in tables else []  # fmt: skip
+        applied = (
+            [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
+                )
+            ]
+            if "_sqlite_migrations" in tables
+            else []
+        )
         if not applied:
             # Only the (empty) migrations table: another process is creating the store right
             # now (sqlite-utils makes that table first, then commits each migration whole).
@@ -86,8 +94,11 @@ def inspect_store(path: str | Path) -> StoreInfo:
             return StoreInfo(path, "deltawatch" if tables >= _OUR_TABLES else "foreign")
         known = {m.name for m in migrations._migrations}
         unknown = tuple(name for name in applied if name not in known)
-        triggers = frozenset(r[0] for r in conn.execute("SELECT DISTINCT trigger FROM runs")
-                             ) if "runs" in tables else frozenset()  # fmt: skip
+        triggers = (
+            frozenset(r[0] for r in conn.execute("SELECT DISTINCT trigger FROM runs"))
+            if "runs" in tables
+            else frozenset()
+        )
     except sqlite3.DatabaseError as exc:  # a damaged file behind a valid header
         raise StoreError(f"{path} is a damaged SQLite file ({exc}); restore a backup") from None
     finally:
@@ -128,15 +139,23 @@ def check_store(path: str | Path, *, write: bool) -> StoreInfo:
         case "empty" if not write:
             raise StoreError(f"{name} is empty, not a deltawatch store yet: {fresh}")
         case "not-sqlite":
-            raise StoreError(f"{name} is not an SQLite database, so not a deltawatch store; "
-                             "pass the right --db PATH")  # fmt: skip
+            raise StoreError(
+                f"{name} is not an SQLite database, so not a deltawatch store; "
+                "pass the right --db PATH"
+            )
         case "foreign":
-            raise StoreError(f"{name} is an SQLite database of another program, not a "
-                             "deltawatch store; pass another --db PATH")  # fmt: skip
+            raise StoreError(
+                f"{name} is an SQLite database of another program, not a "
+                "deltawatch store; pass another --db PATH"
+            )
         case "newer":
-            raise StoreError(f"{name} was written by a newer deltawatch (schema "
-                             f"{', '.join(info.unknown_migrations)}); upgrade deltawatch")  # fmt: skip
+            raise StoreError(
+                f"{name} was written by a newer deltawatch (schema "
+                f"{', '.join(info.unknown_migrations)}); upgrade deltawatch"
+            )
     if write and not writable(name):
-        raise StoreError(f"{name} is read-only and this command writes to the store; "
-                         "make it and its folder writable, or pass another --db PATH")  # fmt: skip
+        raise StoreError(
+            f"{name} is read-only and this command writes to the store; "
+            "make it and its folder writable, or pass another --db PATH"
+        )
     return info

@@ -385,10 +385,20 @@ def open_readonly(path: str | Path) -> sqlite_utils.Database:
 
 
 #: Pragmas that take an argument and still only read (``PRAGMA table_info(claims)``).
-_READING_PRAGMAS = frozenset({
-    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
-})  # fmt: skip
+_READING_PRAGMAS = frozenset(
+    {
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+    }
+)
 
 
 def _readonly_authorizer(action: int, arg1: str | None, arg2: str | None, *_: object) -> int:
@@ -443,8 +453,9 @@ def backup(path: str | Path, dest: str | Path) -> BackupReport:
             source.backup(target)  # pages=-1: the whole store in one step, one snapshot
             integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
             tables = ("articles", "article_versions", "claims", "claim_events", "fetch_errors")
-            counts = {t: target.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
-                      for t in tables}  # fmt: skip
+            counts = {
+                t: target.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables
+            }
         finally:
             target.close()
     finally:

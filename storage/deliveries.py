@@ -45,8 +45,9 @@ _EVENT_JOINS = """LEFT JOIN claims c ON c.id = e.claim_id
     LEFT JOIN articles a ON a.id = e.article_id"""
 
 
-def register_targets(store: Store, targets: Mapping[str, Sequence[str]], *,
-                     since_run: int | None) -> None:  # fmt: skip
+def register_targets(
+    store: Store, targets: Mapping[str, Sequence[str]], *, since_run: int | None
+) -> None:
     """Remember each target (name -> its redacted URLs) and, for a new one, where it starts.
 
     A new target receives the runs after ``since_run`` (the caller passes the run before
@@ -126,8 +127,9 @@ def queue_run(store: Store, target: str, run_id: int, event_ids: Iterable[int]) 
     return added
 
 
-def claim_due(store: Store, target: str, *, lease_until: str,
-              max_attempts: int) -> list[dict[str, Any]]:  # fmt: skip
+def claim_due(
+    store: Store, target: str, *, lease_until: str, max_attempts: int
+) -> list[dict[str, Any]]:
     """Take the target's deliveries that are due, for ``lease_until``; returns them with
     their events, oldest event first.
 
@@ -170,8 +172,9 @@ def record_sent(store: Store, delivery_ids: Iterable[int], url_hash: str) -> Non
                 )
 
 
-def record_outcomes(store: Store, delivered: Iterable[int],
-                    failed: Mapping[int, tuple[str, str | None]]) -> None:  # fmt: skip
+def record_outcomes(
+    store: Store, delivered: Iterable[int], failed: Mapping[int, tuple[str, str | None]]
+) -> None:
     """After an attempt: ``delivered`` ids are done; ``failed`` maps an id to its (redacted)
     error and the time of the next attempt (None: no more attempts)."""
     now = store.now()

@@ -142,8 +142,10 @@ def _mentions(text: str | None, term: str) -> bool:
     if not text:
         return False
     if term.isascii() and term.replace(" ", "").isalnum():
-        return re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text,
-                         re.IGNORECASE) is not None  # fmt: skip
+        return (
+            re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text, re.IGNORECASE)
+            is not None
+        )
     return term.casefold() in text.casefold()
 
 
@@ -216,9 +218,7 @@ def changes(
     ``lang`` is the language of the event's article, so people can read a Chinese
     article's values in 万 and 亿.
     """
-    where, params = _where(
-        [("e.at >= ?", since), ("e.kind = ?", kind), ("e.source = ?", source)]
-    )
+    where, params = _where([("e.at >= ?", since), ("e.kind = ?", kind), ("e.source = ?", source)])
     return list(
         db.query(
             "SELECT e.id, e.kind, e.key, e.subject, e.metric, e.unit, e.period, e.old_value,"
@@ -254,10 +254,13 @@ def history(db: sqlite_utils.Database, key: str, *, limit: int | None = None) ->
 
 def run_of_process(db: sqlite_utils.Database, pid: int) -> Row | None:
     """The latest run a process recorded (the scheduler's log line for its child's crawl)."""
-    found = list(db.query(
-        "SELECT id, status, pages, new_articles, new_versions, unchanged, skipped, errors,"
-        " claims, events, stats FROM runs WHERE pid = ? ORDER BY id DESC LIMIT 1", [pid],
-    ))  # fmt: skip
+    found = list(
+        db.query(
+            "SELECT id, status, pages, new_articles, new_versions, unchanged, skipped, errors,"
+            " claims, events, stats FROM runs WHERE pid = ? ORDER BY id DESC LIMIT 1",
+            [pid],
+        )
+    )
     return found[0] if found else None
 
 
@@ -523,7 +526,7 @@ def version(db: sqlite_utils.Database, article_id: int, n: int) -> Row | None:
     found = rows[0]
     found["claims"] = list(
         db.query(
-            "SELECT key, subject, metric, unit, value, approx, period, start, \"end\", sentence"
+            'SELECT key, subject, metric, unit, value, approx, period, start, "end", sentence'
             " FROM claims WHERE version_id = ? ORDER BY start",
             [found["id"]],
         )

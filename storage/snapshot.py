@@ -15,8 +15,7 @@ from typing import Any
 __all__ = ["canonical_snapshot"]
 
 _QUERIES = {
-    "articles": "SELECT url, source, status, lang, title, version_count, skip_reason"
-    " FROM articles",
+    "articles": "SELECT url, source, status, lang, title, version_count, skip_reason FROM articles",
     "versions": "SELECT a.url, v.content_hash, v.suspect, v.chars FROM article_versions v"
     " JOIN articles a ON a.id = v.article_id",
     "claims": "SELECT a.url, c.key, c.value, c.unit, c.approx, c.period, c.start, c.end"

@@ -30,8 +30,21 @@ VersionStatus = Literal["new_article", "new_version", "unchanged", "seen_before"
 
 
 #: The claim fields of DESIGN.md's claim JSON that are stored as columns.
-_CLAIM_FIELDS = ("key", "subject", "metric", "unit", "value", "approx", "period", "sentence",
-                 "start", "end", "lang", "comparable", "reason")  # fmt: skip
+_CLAIM_FIELDS = (
+    "key",
+    "subject",
+    "metric",
+    "unit",
+    "value",
+    "approx",
+    "period",
+    "sentence",
+    "start",
+    "end",
+    "lang",
+    "comparable",
+    "reason",
+)
 
 
 #: Prepared INSERT and UPDATE statements by (table, columns): the text is built once.
@@ -270,7 +283,7 @@ class Store:
                     "reason": reason,
                     "status": status,
                     "detail": detail,
-                }
+                },
             )
 
     # -- articles and versions -------------------------------------------
@@ -386,25 +399,25 @@ class Store:
         version_id = self._insert(
             "article_versions",
             {
-                    "article_id": article_id,
-                    "n": n,
-                    "content_hash": content_hash,
-                    "fetched_at": now,
-                    "run_id": run_id,
-                    "url": fetched_url,
-                    "http_status": http_status,
-                    "title": title,
-                    "author": author,
-                    "published": published,
-                    "lang": lang,
-                    "text": text,
-                    "chars": len(text),
-                    "raw": zlib.compress(raw, 6),
-                    "content_type": content_type,
-                    "extractor_version": extractor_version,
-                    "suspect": suspect,
-                    "fingerprint": fingerprint,
-                    "refetch_signal": refetch_signal,
+                "article_id": article_id,
+                "n": n,
+                "content_hash": content_hash,
+                "fetched_at": now,
+                "run_id": run_id,
+                "url": fetched_url,
+                "http_status": http_status,
+                "title": title,
+                "author": author,
+                "published": published,
+                "lang": lang,
+                "text": text,
+                "chars": len(text),
+                "raw": zlib.compress(raw, 6),
+                "content_type": content_type,
+                "extractor_version": extractor_version,
+                "suspect": suspect,
+                "fingerprint": fingerprint,
+                "refetch_signal": refetch_signal,
             },
         )
         article_row |= {
@@ -689,7 +702,9 @@ class Store:
     def retire(self, article_id: int, *, reason: str) -> None:
         """A 404/410 article is kept with its versions but no longer rechecked."""
         self._update(
-            "articles", article_id, {"status": "retired", "skip_reason": reason, "next_check_at": None}
+            "articles",
+            article_id,
+            {"status": "retired", "skip_reason": reason, "next_check_at": None},
         )
 
     # -- run locks -----------------------------------------------------------------
@@ -707,7 +722,13 @@ class Store:
                 if alive and holder["pid"] != os.getpid():
                     return holder
             self.db["locks"].upsert(
-                {"name": name, "pid": pid, "host": host, "acquired_at": self.now(), "run_id": run_id},
+                {
+                    "name": name,
+                    "pid": pid,
+                    "host": host,
+                    "acquired_at": self.now(),
+                    "run_id": run_id,
+                },
                 pk="name",
             )
         return None

@@ -20,9 +20,11 @@ from tests.faults import FaultSite, serve_faults
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 #: Why a test of the five original samples skips: they are not part of the repository.
-SHARED_SEEDS_SKIP = ("an extra: the five original samples live outside the repository "
-                     "(../shared/seeds), not in this checkout; tests/test_seed_traits.py tests "
-                     "their traits on fixtures written for the repository")  # fmt: skip
+SHARED_SEEDS_SKIP = (
+    "an extra: the five original samples live outside the repository "
+    "(../shared/seeds), not in this checkout; tests/test_seed_traits.py tests "
+    "their traits on fixtures written for the repository"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +76,9 @@ def run_cli(
     if db is not None:
         cmd += ["--db", str(db)]
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=env)  # fmt: skip
+    return subprocess.run(
+        cmd + list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env
+    )
 
 
 def ingest_as_sources(db: Path, files: list[Path], *, prefix: str) -> None:
@@ -87,15 +90,28 @@ def ingest_as_sources(db: Path, files: list[Path], *, prefix: str) -> None:
     with Store(db) as store:
         host = f"{prefix}.test"
         store.sync_sources(
-            {"name": f"{prefix}-{n}", "kind": "page", "urls": [f"http://{host}/{p.stem}"],
-             "language": None, "topic": 1, "interval": "1d", "enabled": 1}
+            {
+                "name": f"{prefix}-{n}",
+                "kind": "page",
+                "urls": [f"http://{host}/{p.stem}"],
+                "language": None,
+                "topic": 1,
+                "interval": "1d",
+                "enabled": 1,
+            }
             for n, p in enumerate(files)
-        )  # fmt: skip
+        )
         for n, path in enumerate(files):
             run_id = store.start_run(trigger="test", sources=[f"{prefix}-{n}"])
             url = f"http://{host}/{path.stem}"
-            page = Page(source=f"{prefix}-{n}", url=url, fetched_url=url, status=200,
-                        body=path.read_bytes(), content_type="text/plain; charset=utf-8")  # fmt: skip
+            page = Page(
+                source=f"{prefix}-{n}",
+                url=url,
+                fetched_url=url,
+                status=200,
+                body=path.read_bytes(),
+                content_type="text/plain; charset=utf-8",
+            )
             outcome = Ingestor(store, run_id=run_id).ingest(page)
             assert outcome.status == "new_article", (path.name, outcome)
             store.finish_run(run_id, status="ok", counts={}, stats={})

@@ -150,8 +150,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read ``FaultSite.hits`` instead."""
 
-    def _send(self, status: int, body: bytes = b"", ctype: str | None = "text/html",
-              headers: dict[str, str] | None = None) -> None:  # fmt: skip
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        ctype: str | None = "text/html",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
@@ -185,10 +190,17 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.site.sent.setdefault(self.path, []).append(written)
         self.close_connection = True
 
-    def _story(self, story: sites.Story, *, encoding: str = "utf-8", charset: str | None = "utf-8",
-               ctype: str = "text/html; charset=utf-8") -> None:  # fmt: skip
-        html = sites.page_html(story, base=self.server.site.base_url, path=self.path,
-                               charset=charset or "utf-8")  # fmt: skip
+    def _story(
+        self,
+        story: sites.Story,
+        *,
+        encoding: str = "utf-8",
+        charset: str | None = "utf-8",
+        ctype: str = "text/html; charset=utf-8",
+    ) -> None:
+        html = sites.page_html(
+            story, base=self.server.site.base_url, path=self.path, charset=charset or "utf-8"
+        )
         if charset is None:
             html = html.replace('<meta charset="utf-8">', "")
         self._send(200, html.encode(encoding, errors="xmlcharrefreplace"), ctype)
@@ -309,16 +321,21 @@ def _feed_news(h: _Handler, _: int) -> None:
         f"<pubDate>Mon, 0{i % 9 + 1} Sep 2026 08:00:00 +0800</pubDate></item>"
         for i, url in enumerate(items)
     )
-    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Fault Outlet</title><link>{site.base_url}/</link>{entries}"
-            "</channel></rss>")  # fmt: skip
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Fault Outlet</title><link>{site.base_url}/</link>{entries}"
+        "</channel></rss>"
+    )
     h._send(200, body.encode(), "application/rss+xml")
 
 
 def _feed_malformed(h: _Handler, _: int) -> None:
-    h._send(200, b'<?xml version="1.0"?><rss version="2.0"><channel><title>Bro'
-            b"ken</tit<item><<link>http://127.0.0.1/x</li\x00nk>&&&</channel",
-            "application/rss+xml")  # fmt: skip
+    h._send(
+        200,
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Bro'
+        b"ken</tit<item><<link>http://127.0.0.1/x</li\x00nk>&&&</channel",
+        "application/rss+xml",
+    )
 
 
 def _feed_bomb(h: _Handler, _: int) -> None:
@@ -361,8 +378,7 @@ def _gbk_bare(h: _Handler, _: int) -> None:
 
 def _gbk_latin1(h: _Handler, _: int) -> None:
     """GBK under the ISO-8859-1 header old Tomcat/Apache setups send by default."""
-    h._story(sites.ZH_UNICORNS, encoding="gbk", charset=None,
-             ctype="text/html; charset=ISO-8859-1")  # fmt: skip
+    h._story(sites.ZH_UNICORNS, encoding="gbk", charset=None, ctype="text/html; charset=ISO-8859-1")
 
 
 def _big5_as_utf8(h: _Handler, _: int) -> None:
@@ -521,8 +537,7 @@ def run_cli_with(
     """
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONWARNINGS": "ignore"}
     cmd = [sys.executable, "-c", _CHILD, json.dumps(settings), "--db", str(db), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env=env)  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
 
 
 def peak_rss_mb(stderr: str) -> float:

@@ -111,8 +111,15 @@ OFF_TOPIC = Story(
 )
 
 
-def write_story(root: Path, path: str, story: Story, *, base: str, encoding: str = "utf-8",
-                charset: str | None = "utf-8") -> None:  # fmt: skip
+def write_story(
+    root: Path,
+    path: str,
+    story: Story,
+    *,
+    base: str,
+    encoding: str = "utf-8",
+    charset: str | None = "utf-8",
+) -> None:
     """Write one article page; ``charset=None`` leaves the declaration out entirely."""
     html = page_html(story, base=base, path=path, charset=charset or "utf-8")
     if charset is None:
@@ -128,15 +135,19 @@ def write_feed(root: Path, path: str, items: list[tuple[str, str]], *, base: str
         f"<pubDate>Mon, 0{i + 1} Sep 2026 08:00:00 +0800</pubDate></item>"
         for i, (p, t) in enumerate(items)
     )
-    xml = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-           f"<title>Test Outlet</title><link>{base}/</link>{entries}</channel></rss>")  # fmt: skip
+    xml = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Test Outlet</title><link>{base}/</link>{entries}</channel></rss>"
+    )
     (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
     (root / path.lstrip("/")).write_text(xml, encoding="utf-8")
 
 
 def write_sitemap(root: Path, path: str, paths: list[str], *, base: str) -> None:
-    urls = "".join(f"<url><loc>{base}{p}</loc><lastmod>2026-09-0{i + 1}</lastmod></url>"
-                   for i, p in enumerate(paths))  # fmt: skip
+    urls = "".join(
+        f"<url><loc>{base}{p}</loc><lastmod>2026-09-0{i + 1}</lastmod></url>"
+        for i, p in enumerate(paths)
+    )
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
@@ -147,10 +158,12 @@ def write_sitemap(root: Path, path: str, paths: list[str], *, base: str) -> None
 
 def write_listing(root: Path, path: str, links: list[tuple[str, str]]) -> None:
     items = "".join(f'<li><a href="{p}">{escape(t)}</a></li>' for p, t in links)
-    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>News</title></head><body>"
-            f"{CHROME_TOP}<ul class='stories'>{items}</ul>"
-            "<a href='/about.html'>About</a> <a href='http://elsewhere.invalid/news/9.html'>x</a>"
-            "</body></html>")  # fmt: skip
+    html = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>News</title></head><body>"
+        f"{CHROME_TOP}<ul class='stories'>{items}</ul>"
+        "<a href='/about.html'>About</a> <a href='http://elsewhere.invalid/news/9.html'>x</a>"
+        "</body></html>"
+    )
     (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
     (root / path.lstrip("/")).write_text(html, encoding="utf-8")
 

@@ -27,10 +27,13 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 CHROMIUM = next(
-    (p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
-     if p and Path(p).exists()),
+    (
+        p
+        for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+        if p and Path(p).exists()
+    ),
     None,
-)  # fmt: skip
+)
 try:
     from playwright.sync_api import Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - the lock file installs it
@@ -77,8 +80,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "deltawatch", "--db", str(db), "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(port, proc)
         yield f"http://127.0.0.1:{port}/{db.stem}"
@@ -124,8 +131,9 @@ def _column(page: Page, name: str) -> list[str]:
     ]
 
 
-def test_change_log_query_filters_by_kind_and_links_to_the_stored_version(site: str,
-                                                                         page: Page) -> None:  # fmt: skip
+def test_change_log_query_filters_by_kind_and_links_to_the_stored_version(
+    site: str, page: Page
+) -> None:
     page.goto(site)
     page.get_by_role("link", name="Latest changes").first.click()
     expect(page.locator("h1")).to_contain_text("Latest changes")

@@ -7,8 +7,16 @@ import pytest
 from pipelines.clean import clean_text, normalize_for_hash
 from tests.conftest import SHARED_SEEDS, SHARED_SEEDS_SKIP
 
-SPAM = ["上海龙凤419", "爱上海同城419", "上海贵族宝贝sh1314", "夜上海419论坛", "上海龙凤千花1314",
-        "爱上海419论坛", "上海龙凤419会所", "上海私人品茶"]  # fmt: skip
+SPAM = [
+    "上海龙凤419",
+    "爱上海同城419",
+    "上海贵族宝贝sh1314",
+    "夜上海419论坛",
+    "上海龙凤千花1314",
+    "爱上海419论坛",
+    "上海龙凤419会所",
+    "上海私人品茶",
+]
 
 
 @pytest.mark.parametrize("token", SPAM)
@@ -74,8 +82,10 @@ def test_seed_samples_lose_every_spam_token_and_keep_the_story() -> None:
 
 def test_a_long_line_with_chrome_in_it_is_kept() -> None:
     """Table layouts flatten a whole article onto one line; its footer must not drop it."""
-    story = ("Shanghai is now home to 43 unicorns, the science commission said. " * 5
-             + "⏱ 2026-03-02 Copyright 2026 Pujiang Post, all rights reserved.")  # fmt: skip
+    story = (
+        "Shanghai is now home to 43 unicorns, the science commission said. " * 5
+        + "⏱ 2026-03-02 Copyright 2026 Pujiang Post, all rights reserved."
+    )
     text, removed = clean_text(story)
     assert "43 unicorns" in text and removed["boilerplate"] == 0
     assert clean_text("Copyright 2026 Pujiang Post. All rights reserved.")[0] == ""

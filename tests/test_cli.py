@@ -68,7 +68,10 @@ def test_extract_seed_sample_drops_spam_and_keeps_the_story() -> None:
     data = json.loads(result.output)
     for token in ("龙凤", "419", "同城"):
         assert token not in data["text"]
-    assert data["title"] == "Silicon Bund: How Shanghai Overtook Shenzhen as China's Tech Innovation Leader"
+    assert (
+        data["title"]
+        == "Silicon Bund: How Shanghai Overtook Shenzhen as China's Tech Innovation Leader"
+    )
     assert "128-qubit quantum supremacy" in data["text"]
     assert "AI Capital of the East" in data["text"]
 
@@ -79,22 +82,34 @@ def _png() -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
     pixels = zlib.compress(bytes(range(256)) * 3)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize(("name", "body", "kind"), [
-    ("chart.png", _png(), "PNG image"),
-    ("report.pdf", b"%PDF-1.7\n1 0 obj << /Length 43 >> stream 2025 3nm 43 unicorns", "PDF document"),
-    ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 4, "JPEG image"),
-    ("notes.docx", b"PK\x03\x04" + bytes(range(256)) * 4, "ZIP archive"),
-    ("blob", bytes(range(256)) * 8, "binary data"),
-])  # fmt: skip
-def test_extract_refuses_binary_input_with_one_line_per_file(tmp_path: Path, name: str,
-                                                             body: bytes, kind: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "body", "kind"),
+    [
+        ("chart.png", _png(), "PNG image"),
+        (
+            "report.pdf",
+            b"%PDF-1.7\n1 0 obj << /Length 43 >> stream 2025 3nm 43 unicorns",
+            "PDF document",
+        ),
+        ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(range(256)) * 4, "JPEG image"),
+        ("notes.docx", b"PK\x03\x04" + bytes(range(256)) * 4, "ZIP archive"),
+        ("blob", bytes(range(256)) * 8, "binary data"),
+    ],
+)
+def test_extract_refuses_binary_input_with_one_line_per_file(
+    tmp_path: Path, name: str, body: bytes, kind: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(body)
     good = tmp_path / "good.txt"

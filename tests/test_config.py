@@ -118,8 +118,10 @@ def test_bad_cron_is_refused() -> None:
         parse_interval("99 * * * *")
 
 
-TWO_SOURCES = ('[[source]]\nname = "a"\nkind = "page"\nurl = "https://x.org/a"\n'
-               '[[source]]\nname = "b"\nkind = "page"\nurl = "https://x.org/b"\n')  # fmt: skip
+TWO_SOURCES = (
+    '[[source]]\nname = "a"\nkind = "page"\nurl = "https://x.org/a"\n'
+    '[[source]]\nname = "b"\nkind = "page"\nurl = "https://x.org/b"\n'
+)
 
 
 @pytest.mark.parametrize(

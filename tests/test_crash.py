@@ -66,12 +66,14 @@ STORIES: dict[str, list[sites.Story]] = {
             sites.ZH_UNICORNS,
             slug="zh-venture",
             title="上海科技企业风险投资超过900亿美元",
-            paragraphs=[p.replace("870亿", "900亿").replace("43家", "45家")
-                        for p in sites.ZH_UNICORNS.paragraphs],
+            paragraphs=[
+                p.replace("870亿", "900亿").replace("43家", "45家")
+                for p in sites.ZH_UNICORNS.paragraphs
+            ],
         ),
         HEFEI,
     ],
-}  # fmt: skip
+}
 N_VERSIONS = sum(map(len, STORIES.values())) - 1  # the off-topic story has no version
 
 
@@ -119,8 +121,11 @@ def _kill_at(seed: int, sources: Path, db: Path, server: SiteServer) -> dict[str
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     child = subprocess.Popen(
         [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(sources)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         probe = (
@@ -253,11 +258,16 @@ def test_a_killed_crawl_leaves_a_consistent_store_and_the_rerun_completes_it(
 def _rows(db: Path) -> dict[str, list[tuple]]:
     """Every row of every table, FTS index included (what "same rows" means)."""
     with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )]  # fmt: skip
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         # Sorted in Python: the FTS shadow tables include WITHOUT ROWID ones.
-        return {t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables}
+        return {
+            t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables
+        }
 
 
 def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
@@ -269,9 +279,21 @@ def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
     db = tmp_path / "live.db"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     crawl = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(crash_site)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db),
+            "crawl",
+            "--sources",
+            str(crash_site),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     snapshots: list[tuple[Path, int]] = []
     try:
         while crawl.poll() is None and len(snapshots) < 12:
@@ -335,10 +357,21 @@ def test_a_killed_crawl_leaves_no_analysis_process_behind(
     """The analysis pool of a SIGKILLed crawl must not wait forever for work (and hold memory)."""
     env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
     crawl = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(tmp_path / "k.db"), "crawl",
-         "--sources", str(crash_site)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(tmp_path / "k.db"),
+            "crawl",
+            "--sources",
+            str(crash_site),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     site_server.hold(1)  # one page (it starts the analysis process), then a wait until the kill
     helpers: list[int] = []
     deadline = time.monotonic() + 60

@@ -23,13 +23,17 @@ def news_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
     sites.write_feed(
         site_dir,
         "/en/feed.xml",
-        [("/en/unicorns.html", "Unicorns"), ("/en/smic.html", "SMIC"),
-         ("/en/football.html", "Cup")],
+        [
+            ("/en/unicorns.html", "Unicorns"),
+            ("/en/smic.html", "SMIC"),
+            ("/en/football.html", "Cup"),
+        ],
         base=base,
     )
     # A GBK page that declares its charset only in a <meta> tag; the server sends none.
-    sites.write_story(site_dir, "/zh/unicorns.html", sites.ZH_UNICORNS, base=base,
-                      encoding="gbk", charset="gbk")  # fmt: skip
+    sites.write_story(
+        site_dir, "/zh/unicorns.html", sites.ZH_UNICORNS, base=base, encoding="gbk", charset="gbk"
+    )
     sites.write_sitemap(site_dir, "/zh/sitemap.xml", ["/zh/unicorns.html"], base=base)
     sites.write_story(site_dir, "/wire/story/1.html", sites.SMIC, base=base)
     sites.write_listing(
@@ -38,12 +42,18 @@ def news_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
     (site_dir / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        sites.sources_toml([
-            {"name": "en-feed", "kind": "feed", "url": f"{base}/en/feed.xml"},
-            {"name": "zh-sitemap", "kind": "sitemap", "url": f"{base}/zh/sitemap.xml"},
-            {"name": "wire", "kind": "listing", "url": f"{base}/wire/index.html",
-             "follow": r"/wire/story/\d+\.html"},
-        ])
+        sites.sources_toml(
+            [
+                {"name": "en-feed", "kind": "feed", "url": f"{base}/en/feed.xml"},
+                {"name": "zh-sitemap", "kind": "sitemap", "url": f"{base}/zh/sitemap.xml"},
+                {
+                    "name": "wire",
+                    "kind": "listing",
+                    "url": f"{base}/wire/index.html",
+                    "follow": r"/wire/story/\d+\.html",
+                },
+            ]
+        )
     )
     return sources
 
@@ -112,11 +122,13 @@ def test_failures_are_recorded_and_the_run_goes_on(
     sources = tmp_path / "more.toml"
     sources.write_text(
         news_site.read_text()
-        + sites.sources_toml([
-            {"name": "gone", "kind": "page", "url": f"{base}/missing.html"},
-            {"name": "secret", "kind": "page", "url": f"{base}/private/x.html"},
-            {"name": "broken-feed", "kind": "feed", "url": f"{base}/en/unicorns.html"},
-        ]).split("\n", 4)[4]  # drop the second [defaults]
+        + sites.sources_toml(
+            [
+                {"name": "gone", "kind": "page", "url": f"{base}/missing.html"},
+                {"name": "secret", "kind": "page", "url": f"{base}/private/x.html"},
+                {"name": "broken-feed", "kind": "feed", "url": f"{base}/en/unicorns.html"},
+            ]
+        ).split("\n", 4)[4]  # drop the second [defaults]
     )
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
     assert result.returncode == 1

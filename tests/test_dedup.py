@@ -23,9 +23,13 @@ def test_minhash_equals_datasketch(items: set[bytes]) -> None:
 
 
 def test_a_lightly_edited_copy_is_similar_and_another_story_is_not() -> None:
-    story = " ".join(f"Shanghai reported {n} new chip design firms in district {n % 7}." for n in range(40))
+    story = " ".join(
+        f"Shanghai reported {n} new chip design firms in district {n % 7}." for n in range(40)
+    )
     copy = story.replace("district 3", "district three") + " Reporting by a wire service."
-    other = " ".join(f"Hangzhou opened {n} charging stations along route {n % 5}." for n in range(40))
+    other = " ".join(
+        f"Hangzhou opened {n} charging stations along route {n % 5}." for n in range(40)
+    )
     sig = fingerprint(story).signature
     assert similarity(sig, fingerprint(copy).signature) >= 0.6
     assert similarity(sig, fingerprint(other).signature) < 0.2

@@ -8,23 +8,56 @@ import pytest
 
 from pipelines.diff import Prior, agrees, diff_version, metric_similarity
 
-CTX = {"source": "pujiang-post", "article_id": 7, "article_url": "http://x/7", "version_id": 70,
-       "run_id": 3}  # fmt: skip
+CTX = {
+    "source": "pujiang-post",
+    "article_id": 7,
+    "article_url": "http://x/7",
+    "version_id": 70,
+    "run_id": 3,
+}
 
 
 def claim(key: str, value: float, approx: str = "exact", **extra: Any) -> dict[str, Any]:
     subject, metric, unit = key.split("|")[:3]
-    return {"key": key, "value": value, "approx": approx, "subject": subject, "metric": metric,
-            "unit": unit, "id": 1000, "sentence": f"{metric} is {value}", **extra}  # fmt: skip
+    return {
+        "key": key,
+        "value": value,
+        "approx": approx,
+        "subject": subject,
+        "metric": metric,
+        "unit": unit,
+        "id": 1000,
+        "sentence": f"{metric} is {value}",
+        **extra,
+    }
 
 
-def prior(key: str, value: float, source: str, *, approx: str = "exact", article: int = 1,
-          independent: bool = True, claim_id: int = 1) -> Prior:  # fmt: skip
+def prior(
+    key: str,
+    value: float,
+    source: str,
+    *,
+    approx: str = "exact",
+    article: int = 1,
+    independent: bool = True,
+    claim_id: int = 1,
+) -> Prior:
     subject, metric, unit = key.split("|")[:3]
-    return Prior(claim_id=claim_id, key=key, value=value, approx=approx, unit=unit,
-                 subject=subject, metric=metric, source=source, article_id=article,
-                 article_url=f"http://x/{article}", version_id=article * 10,
-                 reported_at="2026-03-01T00:00:00+00:00", independent=independent)  # fmt: skip
+    return Prior(
+        claim_id=claim_id,
+        key=key,
+        value=value,
+        approx=approx,
+        unit=unit,
+        subject=subject,
+        metric=metric,
+        source=source,
+        article_id=article,
+        article_url=f"http://x/{article}",
+        version_id=article * 10,
+        reported_at="2026-03-01T00:00:00+00:00",
+        independent=independent,
+    )
 
 
 UNICORNS = "shanghai|unicorns|count"
@@ -55,8 +88,10 @@ def test_agreement_respects_how_a_figure_is_hedged(a, a_approx, b, b_approx, exp
 
 def test_fuzzy_metric_similarity_ignores_filler_words() -> None:
     assert metric_similarity("unicorn startups", "startups unicorn") == 1.0
-    assert metric_similarity("share of China's advanced chip output",
-                             "share of China's output value") < 0.6  # fmt: skip
+    assert (
+        metric_similarity("share of China's advanced chip output", "share of China's output value")
+        < 0.6
+    )
     assert metric_similarity("the", "of") == 0.0
 
 
@@ -109,11 +144,17 @@ def test_a_figure_added_by_a_revision_is_compared_like_a_first_report() -> None:
 def test_a_repeated_mention_added_or_removed_is_not_news() -> None:
     said = prior(UNICORNS, 43, "pujiang-post", article=7)
     again = claim(UNICORNS, 43)
-    events = diff_version([again, claim(UNICORNS, 43)], context=CTX, previous=[said],
-                          revision=[("added", None, again)], others={})  # fmt: skip
+    events = diff_version(
+        [again, claim(UNICORNS, 43)],
+        context=CTX,
+        previous=[said],
+        revision=[("added", None, again)],
+        others={},
+    )
     assert events == []
-    events = diff_version([again], context=CTX, previous=[said, said],
-                          revision=[("removed", said, None)], others={})  # fmt: skip
+    events = diff_version(
+        [again], context=CTX, previous=[said, said], revision=[("removed", said, None)], others={}
+    )
     assert events == []  # the article still says 43
 
 
@@ -162,8 +203,9 @@ def test_a_headline_figure_stated_better_in_the_body_makes_one_event() -> None:
 def test_one_edit_stated_twice_in_a_revision_makes_one_event() -> None:
     """The headline's "1,200 companies" and the body's "1,200 AI companies" both become 1,500."""
     vague_before = prior("shanghai|companies|count", 1200, "pujiang-post", approx="over", article=7)
-    precise_before = prior("shanghai|ai companies|count", 1200, "pujiang-post", approx="over",
-                           article=7)  # fmt: skip
+    precise_before = prior(
+        "shanghai|ai companies|count", 1200, "pujiang-post", approx="over", article=7
+    )
     vague = claim("shanghai|companies|count", 1500, "over")
     precise = claim("shanghai|ai companies|count", 1500, "over")
     revision = [("changed", vague_before, vague), ("changed", precise_before, precise)]

@@ -65,7 +65,28 @@ FACTS = {
     ],
     "Nanjing": ["Nanjing's software parks employ 180,000 engineers, the city said."],
 }
-WORDS = ["amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris", "juniper", "kestrel", "lotus", "maple", "nectar", "orchid", "pine", "quartz", "river", "sierra", "tundra"]  # fmt: skip
+WORDS = [
+    "amber",
+    "birch",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "grove",
+    "harbor",
+    "iris",
+    "juniper",
+    "kestrel",
+    "lotus",
+    "maple",
+    "nectar",
+    "orchid",
+    "pine",
+    "quartz",
+    "river",
+    "sierra",
+    "tundra",
+]
 SITEMAP_CITIES = ("Shanghai", "Suzhou", "Hangzhou")
 WIRE_CITIES = ("Hefei", "Nanjing")
 SITEMAP_PAGES = 240
@@ -126,7 +147,9 @@ class _Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.lock:
             self.server.hits.append((time.monotonic(), self.path))
-            held = self.server.hold_from is not None and len(self.server.hits) > self.server.hold_from
+            held = (
+                self.server.hold_from is not None and len(self.server.hits) > self.server.hold_from
+            )
         if held:
             self.server.released.wait(timeout=120)
         if self.server.delay:
@@ -135,7 +158,6 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
-
 
 
 @contextmanager
@@ -164,8 +186,13 @@ def build_site(root: Path, base: str) -> tuple[list[str], list[str]]:
         paths.append(path)
     sites.write_story(root, "/city/football.html", sites.OFF_TOPIC, base=base)
     (root / "city" / "blank.html").write_text("<html><body><p></p></body></html>")
-    listed = [*paths, "/city/football.html", "/city/blank.html", "/city/gone-1.html",
-              "/city/gone-2.html"]  # fmt: skip
+    listed = [
+        *paths,
+        "/city/football.html",
+        "/city/blank.html",
+        "/city/gone-1.html",
+        "/city/gone-2.html",
+    ]
     sites.write_sitemap(root, "/city/sitemap.xml", listed, base=base)
     wire = []
     for i in range(WIRE_PAGES):
@@ -175,16 +202,23 @@ def build_site(root: Path, base: str) -> tuple[list[str], list[str]]:
     sites.write_listing(root, "/wire/index.html", [(p, p) for p in wire])
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     return [*paths, "/city/football.html", "/city/blank.html", *wire], [
-        "/city/sitemap.xml", "/wire/index.html"
+        "/city/sitemap.xml",
+        "/wire/index.html",
     ]
 
 
 def write_sources(path: Path, base: str) -> Path:
-    text = sites.sources_toml([
-        {"name": "city-news", "kind": "sitemap", "url": f"{base}/city/sitemap.xml"},
-        {"name": "wire", "kind": "listing", "url": f"{base}/wire/index.html",
-         "follow": r"/wire/story/\d+\.html"},
-    ])  # fmt: skip
+    text = sites.sources_toml(
+        [
+            {"name": "city-news", "kind": "sitemap", "url": f"{base}/city/sitemap.xml"},
+            {
+                "name": "wire",
+                "kind": "listing",
+                "url": f"{base}/wire/index.html",
+                "follow": r"/wire/story/\d+\.html",
+            },
+        ]
+    )
     path.write_text(text)
     return path
 
@@ -198,14 +232,19 @@ def assert_same_store(db: Path, expected: dict[str, list[tuple]]) -> None:
     """The canonical snapshots are equal; on failure, say which rows differ, table by table."""
     found = canonical_snapshot(db)
     diff = {
-        table: {"missing": list((Counter(rows_) - Counter(found[table])).elements())[:5],
-                "extra": list((Counter(found[table]) - Counter(rows_)).elements())[:5]}
-        for table, rows_ in expected.items() if Counter(rows_) != Counter(found[table])
-    }  # fmt: skip
+        table: {
+            "missing": list((Counter(rows_) - Counter(found[table])).elements())[:5],
+            "extra": list((Counter(found[table]) - Counter(rows_)).elements())[:5],
+        }
+        for table, rows_ in expected.items()
+        if Counter(rows_) != Counter(found[table])
+    }
     assert not diff, diff
 
 
-RUN_COLUMNS = "status, pages, new_articles, new_versions, unchanged, skipped, errors, claims, events"
+RUN_COLUMNS = (
+    "status, pages, new_articles, new_versions, unchanged, skipped, errors, claims, events"
+)
 
 
 @pytest.fixture(scope="module")
@@ -234,10 +273,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("redis")
     assert REDIS_SERVER is not None
     proc = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     deadline = time.monotonic() + 10
@@ -276,8 +327,13 @@ class Procs:
         cmd = [sys.executable, "-m", "deltawatch"]
         if db is not None:
             cmd += ["--db", str(db)]
-        proc = subprocess.Popen([*cmd, *args, "--redis", self.redis_url], cwd=ROOT, env=ENV,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        proc = subprocess.Popen(
+            [*cmd, *args, "--redis", self.redis_url],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self.running.append(proc)
         return proc
 
@@ -342,8 +398,10 @@ def test_three_workers_fetch_each_page_once_and_store_what_one_machine_stores(
     queued = run_cli("crawl", "--redis", procs.redis_url, "--sources", str(site.sources), db=db)
     assert queued.returncode == 0, queued.stderr
     assert "queued city-news" in queued.stderr and "queued wire" in queued.stderr
-    wait_for(lambda: client.llen("deltawatch:items") == ITEMS and nothing_left(client),
-             why="every page fetched and pushed")  # fmt: skip
+    wait_for(
+        lambda: client.llen("deltawatch:items") == ITEMS and nothing_left(client),
+        why="every page fetched and pushed",
+    )
     counts = site.server.counts()
     assert {p: counts[p] for p in site.articles + site.navigation} == dict.fromkeys(
         site.articles + site.navigation, 1
@@ -352,8 +410,10 @@ def test_three_workers_fetch_each_page_once_and_store_what_one_machine_stores(
     by_worker = Counter(item["worker"] for item in items)
     assert len(by_worker) >= 2, by_worker  # the work was shared, not done by one
     # Workers extract: what reaches the writer is the article, not just the page.
-    assert Counter("article" in i for i in items if i["kind"] == "page") == {True: ITEMS - 3,
-                                                                             False: 1}
+    assert Counter("article" in i for i in items if i["kind"] == "page") == {
+        True: ITEMS - 3,
+        False: 1,
+    }
     replay = client.lrange("deltawatch:items", 0, -1)
     ingest_to_the_end(procs, db, site.sources)
     assert_same_store(db, site.snapshot)
@@ -378,8 +438,12 @@ def test_killing_a_worker_and_the_ingest_midway_loses_nothing(
     procs.worker(site.sources)
     wait_for(lambda: len(workers_alive(client)) == 2, timeout=30, why="two workers up")
     db = tmp_path / "cluster.db"
-    assert run_cli("crawl", "--redis", procs.redis_url, "--sources", str(site.sources),
-                   db=db).returncode == 0  # fmt: skip
+    assert (
+        run_cli(
+            "crawl", "--redis", procs.redis_url, "--sources", str(site.sources), db=db
+        ).returncode
+        == 0
+    )
     writer = procs.start("ingest", "--sources", str(site.sources), db=db)
 
     def stored() -> int:
@@ -388,11 +452,19 @@ def test_killing_a_worker_and_the_ingest_midway_loses_nothing(
     [doomed_id] = [w for w in workers_alive(client) if w.split(":")[1] == str(doomed.pid)]
 
     def leased() -> list[bytes]:
-        return [t for n in ("city-news", "wire")
-                for t in client.hkeys(KEYS.inflight(n)) if t.decode().startswith(doomed_id)]  # fmt: skip
+        return [
+            t
+            for n in ("city-news", "wire")
+            for t in client.hkeys(KEYS.inflight(n))
+            if t.decode().startswith(doomed_id)
+        ]
 
-    wait_for(lambda: sum(site.server.counts()[p] for p in site.articles) >= 60
-             and stored() >= 5 and leased(), why="the crawl and the ingest under way")  # fmt: skip
+    wait_for(
+        lambda: (
+            sum(site.server.counts()[p] for p in site.articles) >= 60 and stored() >= 5 and leased()
+        ),
+        why="the crawl and the ingest under way",
+    )
     doomed.kill()
     writer.kill()
     doomed.wait()
@@ -418,20 +490,35 @@ def test_a_host_gets_its_delay_across_the_cluster_not_per_worker(
     for name, digits in halves.items():
         files[name] = tmp_path / f"{name}.toml"
         files[name].write_text(
-            sites.sources_toml([{"name": name, "kind": "listing", "url": f"{base}/wire/index.html",
-                                 "follow": rf"/wire/story/{digits}\.html"}])
-            .replace("delay = 0", "delay = 0.25")
-        )  # fmt: skip
+            sites.sources_toml(
+                [
+                    {
+                        "name": name,
+                        "kind": "listing",
+                        "url": f"{base}/wire/index.html",
+                        "follow": rf"/wire/story/{digits}\.html",
+                    }
+                ]
+            ).replace("delay = 0", "delay = 0.25")
+        )
     both = tmp_path / "both.toml"
     both.write_text(files["wire-a"].read_text() + files["wire-b"].read_text().split("\n\n", 1)[1])
     for name in halves:
         procs.worker(files[name])
     wait_for(lambda: len(workers_alive(client)) == 2, timeout=30, why="two workers up")
-    assert run_cli("crawl", "--redis", procs.redis_url, "--sources", str(both),
-                   db=tmp_path / "s.db").returncode == 0  # fmt: skip
-    wait_for(lambda: client.llen("deltawatch:items") == 8 and nothing_left(client, tuple(halves)),
-             why="eight pages")  # fmt: skip
-    by_worker = Counter(json.loads(raw)["worker"] for raw in client.lrange("deltawatch:items", 0, -1))
+    assert (
+        run_cli(
+            "crawl", "--redis", procs.redis_url, "--sources", str(both), db=tmp_path / "s.db"
+        ).returncode
+        == 0
+    )
+    wait_for(
+        lambda: client.llen("deltawatch:items") == 8 and nothing_left(client, tuple(halves)),
+        why="eight pages",
+    )
+    by_worker = Counter(
+        json.loads(raw)["worker"] for raw in client.lrange("deltawatch:items", 0, -1)
+    )
     assert sorted(by_worker.values()) == [4, 4]  # each worker fetched its own source
     with site.server.lock:
         times = sorted(t for t, path in site.server.hits if path != "/robots.txt")
@@ -450,10 +537,17 @@ def test_a_new_round_fetches_again_what_the_last_round_saw(
 ) -> None:
     sources = tmp_path / "wire.toml"
     sources.write_text(
-        sites.sources_toml([{"name": "wire", "kind": "listing",
-                             "url": f"{site.server.base_url}/wire/index.html",
-                             "follow": r"/wire/story/[0-4]\.html"}])
-    )  # fmt: skip
+        sites.sources_toml(
+            [
+                {
+                    "name": "wire",
+                    "kind": "listing",
+                    "url": f"{site.server.base_url}/wire/index.html",
+                    "follow": r"/wire/story/[0-4]\.html",
+                }
+            ]
+        )
+    )
     db = tmp_path / "w.db"
     first = run_cli("crawl", "--redis", procs.redis_url, "--sources", str(sources), db=db)
     busy = run_cli("crawl", "--redis", procs.redis_url, "--sources", str(sources), db=db)
@@ -469,7 +563,8 @@ def test_a_new_round_fetches_again_what_the_last_round_saw(
     assert [counts[p] for p in ["/wire/index.html", *stories]] == [2] * 6
     assert rows(db, "SELECT count(*) FROM article_versions") == [(5,)]
     assert rows(db, "SELECT status, trigger, new_articles, unchanged FROM runs ORDER BY id") == [
-        ("ok", "manual+redis", 5, 0), ("ok", "manual+redis", 0, 5)
+        ("ok", "manual+redis", 5, 0),
+        ("ok", "manual+redis", 0, 5),
     ]
 
 

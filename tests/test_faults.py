@@ -88,8 +88,15 @@ GOOD_PAGES: dict[str, str] = {
     "/zh/gbk-latin1.html": GBK_PROBE,
     "/zh/big5.html": "上海共有獨角獸企業43家",
 }
-PAGES_SOURCE = [*PAGE_FAULTS, "/good/unicorns.html", "/flaky/429-once.html", "/broken.html",
-                "/zh/gbk.html", "/zh/gbk-latin1.html", "/zh/big5.html"]  # fmt: skip
+PAGES_SOURCE = [
+    *PAGE_FAULTS,
+    "/good/unicorns.html",
+    "/flaky/429-once.html",
+    "/broken.html",
+    "/zh/gbk.html",
+    "/zh/gbk-latin1.html",
+    "/zh/big5.html",
+]
 
 
 @dataclass
@@ -119,20 +126,35 @@ def fault_run(fault_site: FaultSite, tmp_path_factory: pytest.TempPathFactory) -
     down_url = f"http://127.0.0.1:{closed_port()}/news/1.html"
     sources = tmp / "sources.toml"
     sources.write_text(
-        sites.sources_toml([
-            {"name": "pages", "kind": "page", "topic": False, "concurrency": 8,
-             "urls": [base + p for p in PAGES_SOURCE]},
-            {"name": "news", "kind": "feed", "topic": False, "url": f"{base}/feeds/news.xml"},
-            {"name": "bad-feed", "kind": "feed", "url": f"{base}/feeds/malformed.xml"},
-            {"name": "bomb-feed", "kind": "feed", "url": f"{base}/feeds/bomb.xml"},
-            {"name": "bad-sitemap", "kind": "sitemap", "url": f"{base}/sitemaps/malformed.xml"},
-            {"name": "bomb-sitemap", "kind": "sitemap",
-             "urls": [f"{base}/sitemaps/bomb.xml", f"{base}/sitemaps/bomb.xml.gz"]},
-            {"name": "big-sitemap", "kind": "sitemap", "url": f"{base}/sitemaps/50k.xml"},
-            {"name": "control", "kind": "page", "topic": False, "url": f"{other}/good/control.html"},
-            {"name": "down", "kind": "page", "url": down_url},
-        ])
-    )  # fmt: skip
+        sites.sources_toml(
+            [
+                {
+                    "name": "pages",
+                    "kind": "page",
+                    "topic": False,
+                    "concurrency": 8,
+                    "urls": [base + p for p in PAGES_SOURCE],
+                },
+                {"name": "news", "kind": "feed", "topic": False, "url": f"{base}/feeds/news.xml"},
+                {"name": "bad-feed", "kind": "feed", "url": f"{base}/feeds/malformed.xml"},
+                {"name": "bomb-feed", "kind": "feed", "url": f"{base}/feeds/bomb.xml"},
+                {"name": "bad-sitemap", "kind": "sitemap", "url": f"{base}/sitemaps/malformed.xml"},
+                {
+                    "name": "bomb-sitemap",
+                    "kind": "sitemap",
+                    "urls": [f"{base}/sitemaps/bomb.xml", f"{base}/sitemaps/bomb.xml.gz"],
+                },
+                {"name": "big-sitemap", "kind": "sitemap", "url": f"{base}/sitemaps/50k.xml"},
+                {
+                    "name": "control",
+                    "kind": "page",
+                    "topic": False,
+                    "url": f"{other}/good/control.html",
+                },
+                {"name": "down", "kind": "page", "url": down_url},
+            ]
+        )
+    )
     db = tmp / "store.db"
     started = time.monotonic()
     result = run_cli_with(SETTINGS, "crawl", "--sources", str(sources), db=db, timeout=90)
@@ -150,8 +172,9 @@ def test_the_run_goes_on_and_exits_1_with_a_summary_naming_the_failures(fault_ru
     assert errors == n_faults
     # + the URL robots.txt disallows: recorded with its reason, not counted as a failure
     assert fault_run.query("SELECT count(*) FROM fetch_errors") == [(n_faults + 1,)]
-    assert fault_run.query("SELECT count(*) FROM fetch_errors WHERE reason LIKE 'robots.txt%'") \
-        == [(1,)]  # fmt: skip
+    assert fault_run.query("SELECT count(*) FROM fetch_errors WHERE reason LIKE 'robots.txt%'") == [
+        (1,)
+    ]
     summary = fault_run.stderr
     assert "run 1: partial" in summary
     failed_lines = [line for line in summary.splitlines() if line.startswith("failed ")]
@@ -161,8 +184,17 @@ def test_the_run_goes_on_and_exits_1_with_a_summary_naming_the_failures(fault_ru
         url, reason = rest.split(" — ", 1)
         assert fault_run.error(url)[0] == reason
     # Every source is in the summary table, including the ones that only failed.
-    for name in ("pages", "news", "bad-feed", "bomb-feed", "bad-sitemap", "bomb-sitemap",
-                 "big-sitemap", "control", "down"):  # fmt: skip
+    for name in (
+        "pages",
+        "news",
+        "bad-feed",
+        "bomb-feed",
+        "bad-sitemap",
+        "bomb-sitemap",
+        "big-sitemap",
+        "control",
+        "down",
+    ):
         assert any(line.split()[:1] == [name] for line in summary.splitlines()), name
 
 
@@ -233,10 +265,18 @@ def test_a_429_pauses_the_whole_host_not_just_its_url(
     sources = tmp_path / "sources.toml"
     sources.write_text(
         sites.sources_toml(
-            [{"name": "busy", "kind": "page", "topic": False, "delay": 0.1, "concurrency": 1,
-              "urls": [base + "/pause/429.html", *(base + p for p in pages)]}]
+            [
+                {
+                    "name": "busy",
+                    "kind": "page",
+                    "topic": False,
+                    "delay": 0.1,
+                    "concurrency": 1,
+                    "urls": [base + "/pause/429.html", *(base + p for p in pages)],
+                }
+            ]
         )
-    )  # fmt: skip
+    )
     result = run_cli_with(SETTINGS, "crawl", "--sources", str(sources), db=tmp_path / "s.db")
     assert result.returncode == 0, result.stderr[-2000:]
     refused, retried = fault_site.requests_to("/pause/429.html")
@@ -266,8 +306,10 @@ def test_no_xml_entity_is_expanded_and_no_local_file_is_read(fault_run: FaultRun
     assert not _store_contains(fault_run.db, "EXPANDEDENTITY")
     # The parsers refuse such documents outright, whatever they are served as.
     bomb = BILLION_LAUGHS.format(secret="/etc/hostname").encode()
-    assert feed_links(bomb + b"<rss><channel><item><link>http://x/&lol9;</link></item>"
-                      b"</channel></rss>", "http://x/") == ([], REFUSED_ENTITIES)  # fmt: skip
+    assert feed_links(
+        bomb + b"<rss><channel><item><link>http://x/&lol9;</link></item></channel></rss>",
+        "http://x/",
+    ) == ([], REFUSED_ENTITIES)
     assert sitemap_entries(bomb + b"<urlset><url><loc>http://x/&lol9;</loc></url></urlset>") == (
         "entities",
         [],

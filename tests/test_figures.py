@@ -38,9 +38,20 @@ def only(text: str, lang: str | None = None, **kwargs: object) -> Claim:
 def test_claim_json_has_the_contract_keys_in_order() -> None:
     claim = only("Shanghai counts 43 unicorns.")
     assert list(claim.as_dict()) == [
-        "value", "unit", "approx", "subject", "metric", "period", "key", "sentence", "start",
-        "end", "lang", "comparable", "reason",
-    ]  # fmt: skip
+        "value",
+        "unit",
+        "approx",
+        "subject",
+        "metric",
+        "period",
+        "key",
+        "sentence",
+        "start",
+        "end",
+        "lang",
+        "comparable",
+        "reason",
+    ]
     assert claim.as_dict() == {
         "value": 43.0,
         "unit": "count",
@@ -161,11 +172,17 @@ def test_english_cardinals_magnitudes_currencies_percentages(text: str, expected
         ("The fund raised HK$3.2 billion.", [(3.2e9, "HKD", "exact")]),
         ("Tickets cost S$12 each.", [(12.0, "SGD", "exact")]),
         ("Sky paid £4.2bn for the rights.", [(4.2e9, "GBP", "exact")]),
-        ("The studio spent ¥3 billion, or about 20 billion yen.", [(3e9, "JPY", "exact"), (2e10, "JPY", "about")]),
+        (
+            "The studio spent ¥3 billion, or about 20 billion yen.",
+            [(3e9, "JPY", "exact"), (2e10, "JPY", "about")],
+        ),
         ("It sold for 5 million Hong Kong dollars.", [(5e6, "HKD", "exact")]),
         ("The bill was 300 USD.", [(300.0, "USD", "exact")]),
         ("Oil fell 3 cents.", [(0.03, "USD", "exact")]),
-        ("China (NZ$27.8b), Australia ($26.2b).", [(2.78e10, "NZD", "exact"), (2.62e10, "NZD", "exact")]),
+        (
+            "China (NZ$27.8b), Australia ($26.2b).",
+            [(2.78e10, "NZD", "exact"), (2.62e10, "NZD", "exact")],
+        ),
         ("The console weighs 8.4 pounds.", [(8.4, "lb", "exact")]),
         ("鸿海投资10亿美元，约合62亿元人民币。", [(1e9, "USD", "exact"), (6.2e9, "CNY", "about")]),
         ("公司净亏损13亿英镑。", [(1.3e9, "GBP", "exact")]),
@@ -191,9 +208,15 @@ def test_currencies_as_symbols_prefixes_codes_and_names(text: str, expected: lis
         ("The room is 3 x 10 metres.", [(3.0, "x", "exact"), (10.0, "m", "exact")]),  # not 3e10
         ("The layer is ~1.2mm thick.", [(1.2, "mm", "about")]),
         ("They sell to four or five buyers.", [(4.0, "count", "range"), (5.0, "count", "range")]),
-        ("He walked round the block two or three times.", [(2.0, "count", "range"), (3.0, "count", "range")]),
+        (
+            "He walked round the block two or three times.",
+            [(2.0, "count", "range"), (3.0, "count", "range")],
+        ),
         ("It is about 10 times faster.", [(10.0, "x", "about")]),
-        ("It will rise to 5.01–5.51 million.", [(5.01e6, "count", "range"), (5.51e6, "count", "range")]),
+        (
+            "It will rise to 5.01–5.51 million.",
+            [(5.01e6, "count", "range"), (5.51e6, "count", "range")],
+        ),
         ("An argument between two women turned violent.", [(2.0, "count", "exact")]),
         ("It took four months and one minute.", [(4.0, "month", "exact"), (1.0, "min", "exact")]),
         ("I fixed it 2 years ago.", []),
@@ -613,8 +636,30 @@ def test_never_raises_and_spans_are_valid(text: str) -> None:
 
 
 _ALPHABET = st.sampled_from(
-    [*list('0123456789 ,.%+-$¥亿万千百十一二三四五六七八九两分之约超过近第位列家个人年月天\n。，“”"()'), "billion", " of ", "more than ", "nearly ", "Shanghai", "上海", "SMIC", "nm", "km", " half", " quarter", "one", "twenty", " in 2020", " last year", " ranked ", "from ", " to "]
-)  # fmt: skip
+    [
+        *list(
+            '0123456789 ,.%+-$¥亿万千百十一二三四五六七八九两分之约超过近第位列家个人年月天\n。，“”"()'
+        ),
+        "billion",
+        " of ",
+        "more than ",
+        "nearly ",
+        "Shanghai",
+        "上海",
+        "SMIC",
+        "nm",
+        "km",
+        " half",
+        " quarter",
+        "one",
+        "twenty",
+        " in 2020",
+        " last year",
+        " ranked ",
+        "from ",
+        " to ",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -31,8 +31,17 @@ PAGES = {
     "DW2": "delta-wire/story/10244.html",
     "DW4": "delta-wire/story/10262.html",
 }
-SOURCE = {"PP1": "pp", "PP2": "pp", "PP3": "pp", "KF": "kf", "SH1": "sh", "SH2": "sh",
-          "SH3": "sh", "DW2": "dw", "DW4": "dw"}  # fmt: skip
+SOURCE = {
+    "PP1": "pp",
+    "PP2": "pp",
+    "PP3": "pp",
+    "KF": "kf",
+    "SH1": "sh",
+    "SH2": "sh",
+    "SH3": "sh",
+    "DW2": "dw",
+    "DW4": "dw",
+}
 
 
 @cache
@@ -84,27 +93,93 @@ def test_revision_two_drops_the_chip_design_figure() -> None:
 @pytest.mark.parametrize(
     ("page", "rev", "expected"),
     [
-        ("SH2", "rev1", [(14.2857, "%", "exact"), (120, "count", "over"), (20, "%", "over"),
-                         (3.2e11, "CNY", "over"), (3.6, "%", "exact"), (5, "day", "under"),
-                         (14, "count", "exact"), (6000, "count", "over"), (3, "rank", "exact"),
-                         (40, "min", "about"), (9, "count", "exact")]),
-        ("DW4", "rev2", [(470, "km", "exact"), (128, "qubit", "exact"), (80, "count", "over"),
-                         (2e9, "CNY", "exact"), (15, "count", "range"), (20, "count", "range"),
-                         (5, "year", "exact"), (25, "%", "nearly"), (4, "%", "about"),
-                         (60, "count", "over"), (1.5e6, "count", "about"), (2, "h", "under")]),
-        ("PP1", "rev1", [(2, "x", "about"), (15, "count", "exact"), (34, "count", "exact"),
-                         (4.5e11, "CNY", "exact"), (2, "rank", "exact"), (33.3333, "%", "about"),
-                         (1e10, "CNY", "exact"), (48, "h", "under"), (100, "count", "under")]),
-        ("PP2", "rev1", [(20000, "count", "over"), (50, "%", "nearly"), (40, "count", "nearly"),
-                         (56000, "count", "exact"), (6, "rank", "exact"), (13, "rank", "exact"),
-                         (15, "rank", "exact"), (39, "rank", "exact"), (8, "h", "about"),
-                         (200, "count", "exact"), (600, "count", "exact")]),
-        ("SH3", "rev1", [(2.85e11, "CNY", "exact"), (12.5, "%", "exact"), (25, "%", "about"),
-                         (1e11, "CNY", "over"), (300, "count", "over"), (1, "year", "under"),
-                         (35, "%", "about"), (2, "x", "exact"), (3e5, "count", "about"),
-                         (12000, "count", "over"), (30, "%", "under"), (3e7, "CNY", "exact")]),
+        (
+            "SH2",
+            "rev1",
+            [
+                (14.2857, "%", "exact"),
+                (120, "count", "over"),
+                (20, "%", "over"),
+                (3.2e11, "CNY", "over"),
+                (3.6, "%", "exact"),
+                (5, "day", "under"),
+                (14, "count", "exact"),
+                (6000, "count", "over"),
+                (3, "rank", "exact"),
+                (40, "min", "about"),
+                (9, "count", "exact"),
+            ],
+        ),
+        (
+            "DW4",
+            "rev2",
+            [
+                (470, "km", "exact"),
+                (128, "qubit", "exact"),
+                (80, "count", "over"),
+                (2e9, "CNY", "exact"),
+                (15, "count", "range"),
+                (20, "count", "range"),
+                (5, "year", "exact"),
+                (25, "%", "nearly"),
+                (4, "%", "about"),
+                (60, "count", "over"),
+                (1.5e6, "count", "about"),
+                (2, "h", "under"),
+            ],
+        ),
+        (
+            "PP1",
+            "rev1",
+            [
+                (2, "x", "about"),
+                (15, "count", "exact"),
+                (34, "count", "exact"),
+                (4.5e11, "CNY", "exact"),
+                (2, "rank", "exact"),
+                (33.3333, "%", "about"),
+                (1e10, "CNY", "exact"),
+                (48, "h", "under"),
+                (100, "count", "under"),
+            ],
+        ),
+        (
+            "PP2",
+            "rev1",
+            [
+                (20000, "count", "over"),
+                (50, "%", "nearly"),
+                (40, "count", "nearly"),
+                (56000, "count", "exact"),
+                (6, "rank", "exact"),
+                (13, "rank", "exact"),
+                (15, "rank", "exact"),
+                (39, "rank", "exact"),
+                (8, "h", "about"),
+                (200, "count", "exact"),
+                (600, "count", "exact"),
+            ],
+        ),
+        (
+            "SH3",
+            "rev1",
+            [
+                (2.85e11, "CNY", "exact"),
+                (12.5, "%", "exact"),
+                (25, "%", "about"),
+                (1e11, "CNY", "over"),
+                (300, "count", "over"),
+                (1, "year", "under"),
+                (35, "%", "about"),
+                (2, "x", "exact"),
+                (3e5, "count", "about"),
+                (12000, "count", "over"),
+                (30, "%", "under"),
+                (3e7, "CNY", "exact"),
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_inventory_of_figures(page: str, rev: str, expected: list) -> None:
     found = {(c.value, c.unit, c.approx) for c in claims(page, rev)}
     missing = [e for e in expected if (float(e[0]), e[1], e[2]) not in found]
@@ -152,32 +227,120 @@ def test_no_trap_becomes_a_figure() -> None:
 def sample(prefix: str) -> list[Claim]:
     paths = sorted(SHARED_SEEDS.glob(f"{prefix}_*.txt"))
     if not paths:
-        pytest.skip("an extra: the five original samples (../shared/seeds) are not in this "
-                    "checkout; tests/test_seed_traits.py tests their traits on fixtures")
+        pytest.skip(
+            "an extra: the five original samples (../shared/seeds) are not in this "
+            "checkout; tests/test_seed_traits.py tests their traits on fixtures"
+        )
     return extract_claims(paths[0].read_text(encoding="utf-8"), lang="en")
 
 
 @pytest.mark.parametrize(
     ("prefix", "expected"),
     [
-        ("000", {(2e12, "USD"), (4, "%"), (25, "%"), (300, "km"), (350, "km/h"), (358000, "km2"),
-                 (14, "nm"), (40, "%"), (400, "count"), (30, "count"), (200, "count"),
-                 (1700, "count"), (5e11, "USD"), (50, "%"), (60, "%"), (35, "%"), (60, "count"),
-                 (1.5e6, "count")}),
-        ("001", {(20000, "count"), (50, "%"), (33.3333, "%"), (320, "count"), (800000, "count"),
-                 (14.2857, "%"), (20, "%"), (6, "rank"), (13, "rank"), (15, "rank"),
-                 (39, "rank"), (56000, "count"), (200, "count"), (600, "count")}),
-        ("002", {(3, "nm"), (42, "%"), (18, "%"), (80000, "count"), (340, "%"), (1200, "count"),
-                 (15, "count"), (90, "%"), (68, "%"), (128, "qubit"), (43, "count"),
-                 (38, "count"), (2.5e9, "USD"), (8.7e10, "USD"), (28000, "count"), (22, "%")}),
-        ("003", {(22, "%"), (43, "count"), (1e9, "USD"), (5, "km"), (50, "%"), (1e8, "CNY"),
-                 (5, "nm"), (18, "month"), (90, "min"), (3, "x"), (68, "%")}),
-        ("004", {(3, "nm"), (28000, "count"), (147, "count"), (80, "%"), (37, "%"),
-                 (4.3e6, "count"), (47, "count"), (99.2, "%"), (89, "%"), (3200, "count"),
-                 (73, "%"), (1.8e9, "count"), (93, "%"), (11, "count"), (38, "count"),
-                 (42000, "count"), (78, "%"), (3, "rank")}),
+        (
+            "000",
+            {
+                (2e12, "USD"),
+                (4, "%"),
+                (25, "%"),
+                (300, "km"),
+                (350, "km/h"),
+                (358000, "km2"),
+                (14, "nm"),
+                (40, "%"),
+                (400, "count"),
+                (30, "count"),
+                (200, "count"),
+                (1700, "count"),
+                (5e11, "USD"),
+                (50, "%"),
+                (60, "%"),
+                (35, "%"),
+                (60, "count"),
+                (1.5e6, "count"),
+            },
+        ),
+        (
+            "001",
+            {
+                (20000, "count"),
+                (50, "%"),
+                (33.3333, "%"),
+                (320, "count"),
+                (800000, "count"),
+                (14.2857, "%"),
+                (20, "%"),
+                (6, "rank"),
+                (13, "rank"),
+                (15, "rank"),
+                (39, "rank"),
+                (56000, "count"),
+                (200, "count"),
+                (600, "count"),
+            },
+        ),
+        (
+            "002",
+            {
+                (3, "nm"),
+                (42, "%"),
+                (18, "%"),
+                (80000, "count"),
+                (340, "%"),
+                (1200, "count"),
+                (15, "count"),
+                (90, "%"),
+                (68, "%"),
+                (128, "qubit"),
+                (43, "count"),
+                (38, "count"),
+                (2.5e9, "USD"),
+                (8.7e10, "USD"),
+                (28000, "count"),
+                (22, "%"),
+            },
+        ),
+        (
+            "003",
+            {
+                (22, "%"),
+                (43, "count"),
+                (1e9, "USD"),
+                (5, "km"),
+                (50, "%"),
+                (1e8, "CNY"),
+                (5, "nm"),
+                (18, "month"),
+                (90, "min"),
+                (3, "x"),
+                (68, "%"),
+            },
+        ),
+        (
+            "004",
+            {
+                (3, "nm"),
+                (28000, "count"),
+                (147, "count"),
+                (80, "%"),
+                (37, "%"),
+                (4.3e6, "count"),
+                (47, "count"),
+                (99.2, "%"),
+                (89, "%"),
+                (3200, "count"),
+                (73, "%"),
+                (1.8e9, "count"),
+                (93, "%"),
+                (11, "count"),
+                (38, "count"),
+                (42000, "count"),
+                (78, "%"),
+                (3, "rank"),
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_real_samples_give_every_figure_a_reader_would_list(prefix: str, expected: set) -> None:
     found = {(c.value, c.unit) for c in sample(prefix)}
     assert {(float(v), u) for v, u in expected} <= found, sorted(found)
@@ -197,5 +360,9 @@ def test_smic_figures_across_samples_share_one_key() -> None:
     }
     # 002's 3nm chip is "a team of engineers" in Zhangjiang: SMIC is named three paragraphs
     # later, so the text does not say the chip is SMIC's (it used to be taken from 600 chars).
-    assert nodes == {("smic|process node|nm", 14.0), ("smic|process node|nm", 3.0),
-                     ("smic|process node|nm", 5.0), ("shanghai|process node|nm", 3.0)}  # fmt: skip
+    assert nodes == {
+        ("smic|process node|nm", 14.0),
+        ("smic|process node|nm", 3.0),
+        ("smic|process node|nm", 5.0),
+        ("shanghai|process node|nm", 3.0),
+    }

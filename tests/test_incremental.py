@@ -60,8 +60,9 @@ def test_due_articles_are_rechecked_with_conditional_requests_along_the_ladder(
     crawl(feed_site, db_path, site_server)
     time.sleep(2.2)  # first rung: both are due
     assert sorted(crawl(feed_site, db_path, site_server)) == [
-        ("/news/smic.html", 304), ("/news/unicorns.html", 304)
-    ]  # fmt: skip
+        ("/news/smic.html", 304),
+        ("/news/unicorns.html", 304),
+    ]
     assert rows(db_path, "SELECT DISTINCT check_stage FROM articles") == [(1,)]
     # An edit: the changed article goes back to the start of the ladder.
     page = site_dir / "news" / "smic.html"
@@ -72,8 +73,9 @@ def test_due_articles_are_rechecked_with_conditional_requests_along_the_ladder(
     stages = dict(rows(db_path, "SELECT url LIKE '%smic%', check_stage FROM articles"))
     assert stages == {1: 0, 0: 2}
     # unicorns has climbed off the ladder: never checked again; smic is due in 2s
-    assert rows(db_path, "SELECT next_check_at IS NULL FROM articles WHERE url LIKE '%unicorns%'")\
-        == [(1,)]  # fmt: skip
+    assert rows(
+        db_path, "SELECT next_check_at IS NULL FROM articles WHERE url LIKE '%unicorns%'"
+    ) == [(1,)]
     assert rows(db_path, "SELECT version_count FROM articles WHERE url LIKE '%smic%'") == [(2,)]
 
 

@@ -44,11 +44,25 @@ def test_a_signal_stops_the_demo_at_once_without_revision_2(tmp_path: Path, sig:
     db = tmp_path / "demo.db"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db), "demo", "--port", "0",
-         "--site-delay", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db),
+            "demo",
+            "--port",
+            "0",
+            "--site-delay",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,  # its own group, signalled as a terminal signals it
-    )  # fmt: skip
+    )
     try:
         # A page is stored: the crawl runs and the analysis process is up.
         _wait_for(db, "SELECT count(*) FROM article_versions", proc)

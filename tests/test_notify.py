@@ -40,22 +40,30 @@ from tests.conftest import ROOT, run_cli
 
 SECRET = "hunter22"
 
-WIRE = sites.Story("smic-5nm", "SMIC ramps 5nm output at its Pudong fabs", [
-    "SMIC has reached volume production of 5nm chips at its Pudong facilities in Shanghai, "
-    "two people familiar with the plans said, a step that follows years of export limits.",
-    "Shanghai is now home to 43 unicorns, according to a survey of venture-backed technology "
-    "companies published by the municipal science commission on Monday.",
-    "Engineers in Zhangjiang are working on the next generation of lithography tools with "
-    "domestic suppliers, the people said, though output remains limited.",
-])  # fmt: skip
-POST = sites.Story("smic-3nm", "Pudong chipmaker moves to a 3nm process, report says", [
-    "An industry report published in Beijing this week said SMIC has reached volume production "
-    "of 3nm chips, ahead of what most analysts had expected from the Shanghai company.",
-    "The report counts 43 unicorns in Shanghai, more than in any other city of the Yangtze "
-    "River Delta, and credits state funds for much of their growth.",
-    "Rival foundries in Taiwan and South Korea declined to comment on the findings, which "
-    "could not be independently verified by reporters.",
-])  # fmt: skip
+WIRE = sites.Story(
+    "smic-5nm",
+    "SMIC ramps 5nm output at its Pudong fabs",
+    [
+        "SMIC has reached volume production of 5nm chips at its Pudong facilities in Shanghai, "
+        "two people familiar with the plans said, a step that follows years of export limits.",
+        "Shanghai is now home to 43 unicorns, according to a survey of venture-backed technology "
+        "companies published by the municipal science commission on Monday.",
+        "Engineers in Zhangjiang are working on the next generation of lithography tools with "
+        "domestic suppliers, the people said, though output remains limited.",
+    ],
+)
+POST = sites.Story(
+    "smic-3nm",
+    "Pudong chipmaker moves to a 3nm process, report says",
+    [
+        "An industry report published in Beijing this week said SMIC has reached volume production "
+        "of 3nm chips, ahead of what most analysts had expected from the Shanghai company.",
+        "The report counts 43 unicorns in Shanghai, more than in any other city of the Yangtze "
+        "River Delta, and credits state funds for much of their growth.",
+        "Rival foundries in Taiwan and South Korea declined to comment on the findings, which "
+        "could not be independently verified by reporters.",
+    ],
+)
 
 
 # -- local endpoints --------------------------------------------------------------------------
@@ -117,7 +125,9 @@ class Mailbox:
         self.messages: list[email.message.EmailMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -133,7 +143,9 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 
 def mailto(port: int) -> str:
-    return f"mailto://127.0.0.1:{port}?from=deltawatch@example.com&to=desk@example.com&mode=insecure"
+    return (
+        f"mailto://127.0.0.1:{port}?from=deltawatch@example.com&to=desk@example.com&mode=insecure"
+    )
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -169,10 +181,14 @@ def two_outlets(site_dir: Path, wire: SiteServer, post: SiteServer) -> list[dict
 
 
 #: The two sources are crawled at once, so either may be the one that reports second.
-CONFLICT = {"Conflict: SMIC process node: 3 nm (pujiang-post) vs 5 nm (delta-wire)",
-            "Conflict: SMIC process node: 5 nm (delta-wire) vs 3 nm (pujiang-post)"}  # fmt: skip
-CORROBORATED = {"Corroborated: Shanghai unicorns: 43 (pujiang-post, as delta-wire)",
-                "Corroborated: Shanghai unicorns: 43 (delta-wire, as pujiang-post)"}  # fmt: skip
+CONFLICT = {
+    "Conflict: SMIC process node: 3 nm (pujiang-post) vs 5 nm (delta-wire)",
+    "Conflict: SMIC process node: 5 nm (delta-wire) vs 3 nm (pujiang-post)",
+}
+CORROBORATED = {
+    "Corroborated: Shanghai unicorns: 43 (pujiang-post, as delta-wire)",
+    "Corroborated: Shanghai unicorns: 43 (delta-wire, as pujiang-post)",
+}
 
 
 def crawl(sources: Path, db: Path) -> subprocess.CompletedProcess:
@@ -189,11 +205,23 @@ SOURCE = {"source": [{"name": "pujiang-post", "kind": "page", "url": "http://127
 
 def test_notify_targets_are_validated_with_defaults() -> None:
     assert NOTIFY_KINDS == EVENT_KINDS
-    config = parse_sources({**SOURCE, "notify": [
-        {"name": "desk", "urls": ["json://127.0.0.1:9/hook"]},
-        {"name": "smic-watch", "urls": "mailto://user:pw@example.com", "kinds": ["conflict"],
-         "subjects": ["SMIC"], "keys": ["smic|*"], "sources": ["pujiang-post"], "digest": False},
-    ]})  # fmt: skip
+    config = parse_sources(
+        {
+            **SOURCE,
+            "notify": [
+                {"name": "desk", "urls": ["json://127.0.0.1:9/hook"]},
+                {
+                    "name": "smic-watch",
+                    "urls": "mailto://user:pw@example.com",
+                    "kinds": ["conflict"],
+                    "subjects": ["SMIC"],
+                    "keys": ["smic|*"],
+                    "sources": ["pujiang-post"],
+                    "digest": False,
+                },
+            ],
+        }
+    )
     desk, watch = config.notify
     assert desk.kinds == ("corroborated", "conflict", "changed", "removed")  # all but "new"
     assert desk.digest is True and desk.subjects == desk.keys == desk.sources == ()
@@ -203,15 +231,29 @@ def test_notify_targets_are_validated_with_defaults() -> None:
 
 def test_a_bad_target_is_refused_with_every_problem_and_no_secret() -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_sources({**SOURCE, "notify": [
-            {"name": "Desk!", "urls": [f"jsno://user:{SECRET}@127.0.0.1/hook"], "kind": ["x"]},
-            {"name": "desk", "urls": [f"mailto://user:{SECRET}@example.com"],
-             "kinds": ["conflcit"], "sources": ["pujiang-pots"], "keys": "smic|*",
-             "digest": "yes"},
-            {"name": "desk", "urls": ["json://127.0.0.1/a"]},
-            {"name": "desk", "urls": ["json://127.0.0.1/b"]},
-            {"name": "empty"},
-        ]})  # fmt: skip
+        parse_sources(
+            {
+                **SOURCE,
+                "notify": [
+                    {
+                        "name": "Desk!",
+                        "urls": [f"jsno://user:{SECRET}@127.0.0.1/hook"],
+                        "kind": ["x"],
+                    },
+                    {
+                        "name": "desk",
+                        "urls": [f"mailto://user:{SECRET}@example.com"],
+                        "kinds": ["conflcit"],
+                        "sources": ["pujiang-pots"],
+                        "keys": "smic|*",
+                        "digest": "yes",
+                    },
+                    {"name": "desk", "urls": ["json://127.0.0.1/a"]},
+                    {"name": "desk", "urls": ["json://127.0.0.1/b"]},
+                    {"name": "empty"},
+                ],
+            }
+        )
     problems = caught.value.problems
     text = "\n".join(problems)
     assert SECRET not in text
@@ -239,8 +281,9 @@ def test_a_bad_target_is_refused_with_every_problem_and_no_secret() -> None:
 def test_crawl_refuses_a_bad_target_with_exit_2_and_shows_no_secret(
     tmp_path: Path, db_path: Path
 ) -> None:
-    sources = sources_file(tmp_path, SOURCE["source"],
-                           f'[[notify]]\nname = "desk"\nurls = ["jsno://u:{SECRET}@x/y"]\n')  # fmt: skip
+    sources = sources_file(
+        tmp_path, SOURCE["source"], f'[[notify]]\nname = "desk"\nurls = ["jsno://u:{SECRET}@x/y"]\n'
+    )
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
     assert result.returncode == 2
     assert "notify 'desk': field 'urls': URL 1: Apprise has no jsno:// service" in result.stderr
@@ -248,17 +291,22 @@ def test_crawl_refuses_a_bad_target_with_exit_2_and_shows_no_secret(
     assert not db_path.exists()  # refused before anything ran
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    ("json://127.0.0.1:9000/hook", "json://127.0.0.1:9000/hook"),
-    (f"json://user:{SECRET}@127.0.0.1:9000/hook", "json://user:****@127.0.0.1:9000/hook"),
-    (f"mailtos://desk:{SECRET}@example.com", "mailtos://desk:****@example.com/"),
-    ("mailtos://desk:${DESK_SMTP_PASSWORD}@example.com", "mailtos://desk:****@example.com/"),
-    (f"json://127.0.0.1/hook?+Authorization=Bearer%20{SECRET}&token={SECRET}",
-     "json://127.0.0.1/hook"),
-    (f"json://127.0.0.1/hook?:api_key={SECRET}", "json://127.0.0.1/hook?:api_key=****"),
-    ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654", None),
-    (f"nosuch://{SECRET}@host/", "nosuch://****"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("json://127.0.0.1:9000/hook", "json://127.0.0.1:9000/hook"),
+        (f"json://user:{SECRET}@127.0.0.1:9000/hook", "json://user:****@127.0.0.1:9000/hook"),
+        (f"mailtos://desk:{SECRET}@example.com", "mailtos://desk:****@example.com/"),
+        ("mailtos://desk:${DESK_SMTP_PASSWORD}@example.com", "mailtos://desk:****@example.com/"),
+        (
+            f"json://127.0.0.1/hook?+Authorization=Bearer%20{SECRET}&token={SECRET}",
+            "json://127.0.0.1/hook",
+        ),
+        (f"json://127.0.0.1/hook?:api_key={SECRET}", "json://127.0.0.1/hook?:api_key=****"),
+        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654", None),
+        (f"nosuch://{SECRET}@host/", "nosuch://****"),
+    ],
+)
 def test_urls_are_shown_redacted(url: str, shown: str | None) -> None:
     text = redact(url)
     if shown is not None:
@@ -279,12 +327,23 @@ def test_url_checks() -> None:
 
 
 def event(**fields: Any) -> dict[str, Any]:
-    base = {"event_id": 1, "kind": "conflict", "key": "smic|process node|nm", "subject": "SMIC",
-            "metric": "process node", "unit": "nm", "period": None, "old_value": 5.0,
-            "new_value": 3.0, "source": "pujiang-post", "prior_source": "delta-wire",
-            "article_url": "http://127.0.0.1/post/smic.html",
-            "prior_article_url": "http://127.0.0.1/wire/smic.html",
-            "sentence": "SMIC has reached volume production of 3nm chips.", "comparable": 1}  # fmt: skip
+    base = {
+        "event_id": 1,
+        "kind": "conflict",
+        "key": "smic|process node|nm",
+        "subject": "SMIC",
+        "metric": "process node",
+        "unit": "nm",
+        "period": None,
+        "old_value": 5.0,
+        "new_value": 3.0,
+        "source": "pujiang-post",
+        "prior_source": "delta-wire",
+        "article_url": "http://127.0.0.1/post/smic.html",
+        "prior_article_url": "http://127.0.0.1/wire/smic.html",
+        "sentence": "SMIC has reached volume production of 3nm chips.",
+        "comparable": 1,
+    }
     return base | fields
 
 
@@ -292,34 +351,53 @@ def target(**fields: Any) -> NotifyTarget:
     return NotifyTarget(name="desk", urls=("json://127.0.0.1/hook",), **fields)
 
 
-@pytest.mark.parametrize(("wants", "fields", "expected"), [
-    ({}, {}, True),
-    ({}, {"kind": "new", "old_value": None}, False),  # default kinds: all but new
-    ({"kinds": ("new",)}, {"kind": "new"}, True),
-    ({}, {"comparable": 0}, False),  # never a figure that is not comparable, whatever is asked
-    ({"kinds": NOTIFY_KINDS}, {"kind": "new", "comparable": 0}, False),
-    ({"subjects": ("smic",)}, {}, True),  # any case
-    ({"subjects": ("shanghai",)}, {}, False),
-    ({"keys": ("smic|*",)}, {}, True),
-    ({"keys": ("*|UNICORNS|*",)}, {"key": "shanghai|unicorns|count"}, True),
-    ({"keys": ("*|unicorns|*",)}, {}, False),
-    ({"sources": ("delta-wire",)}, {}, True),  # the source compared with counts too
-    ({"sources": ("shenhai-keji",)}, {}, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("wants", "fields", "expected"),
+    [
+        ({}, {}, True),
+        ({}, {"kind": "new", "old_value": None}, False),  # default kinds: all but new
+        ({"kinds": ("new",)}, {"kind": "new"}, True),
+        ({}, {"comparable": 0}, False),  # never a figure that is not comparable, whatever is asked
+        ({"kinds": NOTIFY_KINDS}, {"kind": "new", "comparable": 0}, False),
+        ({"subjects": ("smic",)}, {}, True),  # any case
+        ({"subjects": ("shanghai",)}, {}, False),
+        ({"keys": ("smic|*",)}, {}, True),
+        ({"keys": ("*|UNICORNS|*",)}, {"key": "shanghai|unicorns|count"}, True),
+        ({"keys": ("*|unicorns|*",)}, {}, False),
+        ({"sources": ("delta-wire",)}, {}, True),  # the source compared with counts too
+        ({"sources": ("shenhai-keji",)}, {}, False),
+    ],
+)
 def test_which_events_a_target_gets(wants: dict, fields: dict, expected: bool) -> None:
     assert matches(target(**wants), event(**fields)) is expected
 
 
 def test_a_digest_reads_like_the_atom_feed_grouped_by_kind() -> None:
     conflict = event()
-    agreed = event(event_id=2, kind="corroborated", key="shanghai|unicorns|count",
-                   subject="Shanghai", metric="unicorns", unit="count", old_value=43.0,
-                   new_value=43.0, sentence="The report counts 43 unicorns in Shanghai.")  # fmt: skip
-    changed = event(event_id=3, kind="changed", old_value=87e9, new_value=91e9, unit="USD",
-                    subject="Shanghai", metric="venture capital", key="shanghai|vc|usd",
-                    prior_article_url="http://127.0.0.1/post/smic.html",
-                    prior_sentence="Venture capital reached $87 billion.",
-                    sentence="Venture capital reached $91 billion.")  # fmt: skip
+    agreed = event(
+        event_id=2,
+        kind="corroborated",
+        key="shanghai|unicorns|count",
+        subject="Shanghai",
+        metric="unicorns",
+        unit="count",
+        old_value=43.0,
+        new_value=43.0,
+        sentence="The report counts 43 unicorns in Shanghai.",
+    )
+    changed = event(
+        event_id=3,
+        kind="changed",
+        old_value=87e9,
+        new_value=91e9,
+        unit="USD",
+        subject="Shanghai",
+        metric="venture capital",
+        key="shanghai|vc|usd",
+        prior_article_url="http://127.0.0.1/post/smic.html",
+        prior_sentence="Venture capital reached $87 billion.",
+        sentence="Venture capital reached $91 billion.",
+    )
     message = digest([agreed, changed, conflict])
     assert message.title == "deltawatch: 1 conflict, 1 changed, 1 corroborated"
     body = message.body
@@ -348,14 +426,21 @@ def test_retries_wait_longer_and_stop() -> None:
 
 
 def test_two_sites_disagree_each_target_gets_what_it_asked_for_once(
-    site_dir: Path, site_server: SiteServer, tmp_path: Path, db_path: Path, hook: Hook,
+    site_dir: Path,
+    site_server: SiteServer,
+    tmp_path: Path,
+    db_path: Path,
+    hook: Hook,
     smtp: tuple[Mailbox, int],
-) -> None:  # fmt: skip
+) -> None:
     box, smtp_port = smtp
     late_port = free_port()  # nothing listens there yet: a target that is down
     with serve_site([site_dir / "post"]) as post:
         entries = two_outlets(site_dir, site_server, post)
-        sources = sources_file(tmp_path, entries, f"""
+        sources = sources_file(
+            tmp_path,
+            entries,
+            f"""
 [[notify]]
 name = "conflicts"
 urls = ["{hook.url("conflicts")}", "{mailto(smtp_port)}"]
@@ -373,7 +458,8 @@ digest = false
 [[notify]]
 name = "late"
 urls = ["json://desk:{SECRET}@127.0.0.1:{late_port}/late"]
-""")
+""",
+        )
         first = crawl(sources, db_path)  # a target that is down does not fail the crawl
 
         # The conflict reaches the conflict target exactly once, naming both values.
@@ -390,11 +476,16 @@ urls = ["json://desk:{SECRET}@127.0.0.1:{late_port}/late"]
         assert "New" not in desk["message"]
         assert len(hook.to("each")) == 2  # digest = false: one message per event
         assert rows(db_path, "SELECT count(*) FROM claim_events WHERE kind = 'new'")[0][0] >= 2
-        assert rows(db_path, "SELECT count(*) FROM deliveries d JOIN claim_events e"
-                             " ON e.id = d.event_id WHERE e.kind = 'new'") == [(0,)]  # fmt: skip
+        assert rows(
+            db_path,
+            "SELECT count(*) FROM deliveries d JOIN claim_events e"
+            " ON e.id = d.event_id WHERE e.kind = 'new'",
+        ) == [(0,)]
         # The target that is down: recorded as failed, the error without the password.
-        failed = rows(db_path, "SELECT status, attempts, last_error, sent_at FROM deliveries"
-                               " WHERE target = 'late'")  # fmt: skip
+        failed = rows(
+            db_path,
+            "SELECT status, attempts, last_error, sent_at FROM deliveries WHERE target = 'late'",
+        )
         assert len(failed) == 2
         assert {(s, a, t) for s, a, _, t in failed} == {("failed", 1, None)}
         assert f"json://desk:****@127.0.0.1:{late_port}/late: " in failed[0][2]
@@ -402,8 +493,14 @@ urls = ["json://desk:{SECRET}@127.0.0.1:{late_port}/late"]
         assert SECRET not in first.stdout + first.stderr + str(failed)
         listed = json.loads(run_cli("notifications", "--json", db=db_path).stdout)
         assert [r["status"] for r in listed[:2]] == ["failed", "failed"]  # failed first
-        assert set(listed[0]) >= {"event_id", "target", "status", "attempts", "last_error",
-                                  "sent_at"}  # fmt: skip
+        assert set(listed[0]) >= {
+            "event_id",
+            "target",
+            "status",
+            "attempts",
+            "last_error",
+            "sent_at",
+        }
 
         # The target is up now: the next run delivers it, and sends nothing else again.
         late = Hook(late_port)
@@ -417,8 +514,10 @@ urls = ["json://desk:{SECRET}@127.0.0.1:{late_port}/late"]
             late.close()
     assert len(hook.to("conflicts")) == 1 and len(hook.to("desk")) == 1
     assert len(hook.to("each")) == 2 and len(box.messages) == 1
-    assert rows(db_path, "SELECT target, status, attempts FROM deliveries WHERE target = 'late'") \
-        == [("late", "delivered", 2)] * 2  # fmt: skip
+    assert (
+        rows(db_path, "SELECT target, status, attempts FROM deliveries WHERE target = 'late'")
+        == [("late", "delivered", 2)] * 2
+    )
     assert rows(db_path, "SELECT DISTINCT status FROM deliveries") == [("delivered",)]
 
 
@@ -429,21 +528,37 @@ def test_a_killed_run_forgets_nothing_and_sends_nothing_twice(
     with serve_site([site_dir / "post"]) as post, serve_site([site_dir / "slow"]) as slow:
         entries = two_outlets(site_dir, site_server, post)
         sites.write_story(site_dir / "slow", "/slow/labs.html", sites.UNICORNS, base=slow.base_url)
-        entries.append({"name": "slow-daily", "kind": "page",
-                        "url": f"{slow.base_url}/slow/labs.html"})  # fmt: skip
+        entries.append(
+            {"name": "slow-daily", "kind": "page", "url": f"{slow.base_url}/slow/labs.html"}
+        )
         slow.delay = 30.0  # the run cannot finish before it is killed
-        sources = sources_file(tmp_path, entries, f"""
+        sources = sources_file(
+            tmp_path,
+            entries,
+            f"""
 [[notify]]
 name = "conflicts"
 urls = ["{hook.url("conflicts")}"]
 kinds = ["conflict"]
-""")
+""",
+        )
         env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
         child = subprocess.Popen(
-            [sys.executable, "-m", "deltawatch", "--db", str(db_path), "crawl", "--sources",
-             str(sources)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "deltawatch",
+                "--db",
+                str(db_path),
+                "crawl",
+                "--sources",
+                str(sources),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         try:
             probe = "SELECT count(*) FROM claim_events WHERE kind = 'conflict'"
 
@@ -453,8 +568,11 @@ kinds = ["conflict"]
                 except sqlite3.Error:  # the store is still being created
                     return False
 
-            wait_for(lambda: conflict_stored() or child.poll() is not None, timeout=120,
-                     why="the conflict")  # fmt: skip
+            wait_for(
+                lambda: conflict_stored() or child.poll() is not None,
+                timeout=120,
+                why="the conflict",
+            )
             assert child.poll() is None, "the crawl ended before it could be killed"
             child.send_signal(signal.SIGKILL)
         finally:
@@ -467,7 +585,10 @@ kinds = ["conflict"]
     (conflict,) = hook.to("conflicts")
     assert conflict["title"] in CONFLICT
     assert rows(db_path, "SELECT status FROM runs ORDER BY id") == [
-        ("interrupted",), ("ok",), ("ok",)]  # fmt: skip
+        ("interrupted",),
+        ("ok",),
+        ("ok",),
+    ]
     assert rows(db_path, "SELECT status, attempts FROM deliveries") == [("delivered", 1)]
 
 
@@ -475,7 +596,10 @@ def test_notify_test_says_whether_the_message_arrived(
     tmp_path: Path, hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     down = free_port()
-    sources = sources_file(tmp_path, SOURCE["source"], f"""
+    sources = sources_file(
+        tmp_path,
+        SOURCE["source"],
+        f"""
 [[notify]]
 name = "desk"
 urls = ["{hook.url("desk", f"desk:{SECRET}@")}"]
@@ -487,7 +611,8 @@ urls = ["{hook.url("vault", "desk:${DESK_TOKEN}@")}"]
 [[notify]]
 name = "down"
 urls = ["json://127.0.0.1:{down}/down"]
-""")
+""",
+    )
     listed = run_cli("notify", "--sources", str(sources))
     assert listed.returncode == 0 and "desk:****@" in listed.stdout and SECRET not in listed.stdout
     ok = run_cli("notify", "--test", "desk", "--sources", str(sources))
@@ -522,9 +647,23 @@ def test_the_clusters_ingest_delivers_each_finished_round(
 
     port = free_port()
     assert REDIS_SERVER is not None
-    server = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     worker = None
 
@@ -537,22 +676,40 @@ def test_the_clusters_ingest_delivers_each_finished_round(
     try:
         wait_for(pong, timeout=10, why="redis-server")
         with serve_site([site_dir / "post"]) as post:
-            sources = sources_file(tmp_path, two_outlets(site_dir, site_server, post), f"""
+            sources = sources_file(
+                tmp_path,
+                two_outlets(site_dir, site_server, post),
+                f"""
 [[notify]]
 name = "conflicts"
 urls = ["{hook.url("conflicts")}"]
 kinds = ["conflict"]
-""")
+""",
+            )
             queued = run_cli("crawl", "--sources", str(sources), "--redis", url, db=db_path)
             assert queued.returncode == 0, queued.stderr
             env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
             worker = subprocess.Popen(
-                [sys.executable, "-m", "deltawatch", "worker", "--sources", str(sources),
-                 "--redis", url, "--heartbeat", "0.5"], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            ingest = run_cli("ingest", "--sources", str(sources), "--redis", url, "--drain",
-                             db=db_path)  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "deltawatch",
+                    "worker",
+                    "--sources",
+                    str(sources),
+                    "--redis",
+                    url,
+                    "--heartbeat",
+                    "0.5",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            ingest = run_cli(
+                "ingest", "--sources", str(sources), "--redis", url, "--drain", db=db_path
+            )
             assert ingest.returncode == 0, ingest.stderr
             assert "notified conflicts: 1 event(s) in 1 message(s)" in ingest.stderr
     finally:
@@ -579,11 +736,13 @@ def test_retries_resend_only_where_it_failed_wait_longer_and_give_up(db_path: Pa
         conn.execute("INSERT INTO runs (id, status) VALUES (1, 'ok')")
         conn.execute("INSERT INTO claims (id, comparable) VALUES (1, 1), (2, 0)")
         for event_id, kind, claim in ((1, "conflict", 1), (2, "conflict", 2), (3, "new", 1)):
-            conn.execute("INSERT INTO claim_events (id, kind, key, subject, metric, unit,"
-                         " new_value, old_value, run_id, source, prior_source, claim_id)"
-                         " VALUES (?, ?, 'smic|process node|nm', 'SMIC', 'process node', 'nm',"
-                         " 3, 5, 1, 'pujiang-post', 'delta-wire', ?)",
-                         (event_id, kind, claim))  # fmt: skip
+            conn.execute(
+                "INSERT INTO claim_events (id, kind, key, subject, metric, unit,"
+                " new_value, old_value, run_id, source, prior_source, claim_id)"
+                " VALUES (?, ?, 'smic|process node|nm', 'SMIC', 'process node', 'nm',"
+                " 3, 5, 1, 'pujiang-post', 'delta-wire', ?)",
+                (event_id, kind, claim),
+            )
     now = [datetime(2026, 12, 2, 8, 0, tzinfo=UTC)]
     sent: list[str] = []
     down = {"json://b/y", "json://never/z"}
@@ -599,8 +758,12 @@ def test_retries_resend_only_where_it_failed_wait_longer_and_give_up(db_path: Pa
 
     def run_pass() -> dict[str, tuple]:
         deliver(db_path, [desk, never], runs=[1], clock=lambda: now[0], sender=sender)
-        return {t: (s, a, n) for t, s, a, n in rows(
-            db_path, "SELECT target, status, attempts, next_attempt_at FROM deliveries")}  # fmt: skip
+        return {
+            t: (s, a, n)
+            for t, s, a, n in rows(
+                db_path, "SELECT target, status, attempts, next_attempt_at FROM deliveries"
+            )
+        }
 
     state = run_pass()  # only the comparable conflict is queued: not "new", not generic
     assert rows(db_path, "SELECT DISTINCT event_id FROM deliveries") == [(1,)]

@@ -48,13 +48,83 @@ def warm_up() -> None:
 
 #: Any character except surrogates (which cannot be encoded, so never come out of a decoder).
 any_char = st.characters(blacklist_categories=("Cs",))
-WORDS_EN = ["Shanghai", "Hangzhou", "Jiangsu", "SMIC", "unicorns", "startups", "chips", "billion",
-            "million", "more than", "nearly", "about", "up", "to", "from", "in", "the", "rose",
-            "tripled", "nm", "km", "%", "percent", "yuan", "$", "US$", "per cent", "No.", "G60",
-            "1+8", "2.0", "Q3", "2024", "H1", "one-seventh", "a quarter", "-", "–", "~", "+"]  # fmt: skip
-WORDS_ZH = ["上海", "长三角", "独角兽", "企业", "超过", "约", "近", "亿元", "万", "千", "百",
-            "三千二百亿", "一点五万", "百分之", "家", "纳米", "个", "同比增长", "去年", "第",
-            "名", "倍", "成", "两", "〇", "零", "壹", "億", "萬", "：", "，", "。", "%"]  # fmt: skip
+WORDS_EN = [
+    "Shanghai",
+    "Hangzhou",
+    "Jiangsu",
+    "SMIC",
+    "unicorns",
+    "startups",
+    "chips",
+    "billion",
+    "million",
+    "more than",
+    "nearly",
+    "about",
+    "up",
+    "to",
+    "from",
+    "in",
+    "the",
+    "rose",
+    "tripled",
+    "nm",
+    "km",
+    "%",
+    "percent",
+    "yuan",
+    "$",
+    "US$",
+    "per cent",
+    "No.",
+    "G60",
+    "1+8",
+    "2.0",
+    "Q3",
+    "2024",
+    "H1",
+    "one-seventh",
+    "a quarter",
+    "-",
+    "–",
+    "~",
+    "+",
+]
+WORDS_ZH = [
+    "上海",
+    "长三角",
+    "独角兽",
+    "企业",
+    "超过",
+    "约",
+    "近",
+    "亿元",
+    "万",
+    "千",
+    "百",
+    "三千二百亿",
+    "一点五万",
+    "百分之",
+    "家",
+    "纳米",
+    "个",
+    "同比增长",
+    "去年",
+    "第",
+    "名",
+    "倍",
+    "成",
+    "两",
+    "〇",
+    "零",
+    "壹",
+    "億",
+    "萬",
+    "：",
+    "，",
+    "。",
+    "%",
+]
 digit_runs = st.integers(min_value=1, max_value=5000).map(lambda n: "9" * n)
 huge_numbers = st.one_of(
     st.integers(min_value=-(10**400), max_value=10**400).map(str),
@@ -103,8 +173,29 @@ mixed_text = st.one_of(
 def hostile_html(draw: st.DrawFn) -> str:
     """Tag soup: unclosed, misnested and deeply nested tags, NULs and control characters,
     comments and CDATA cut short, huge attributes, and real-looking paragraphs in between."""
-    tags = ["p", "div", "span", "b", "i", "table", "tr", "td", "article", "script", "style",
-            "svg", "math", "template", "noscript", "iframe", "a", "li", "ul", "h1", "font"]  # fmt: skip
+    tags = [
+        "p",
+        "div",
+        "span",
+        "b",
+        "i",
+        "table",
+        "tr",
+        "td",
+        "article",
+        "script",
+        "style",
+        "svg",
+        "math",
+        "template",
+        "noscript",
+        "iframe",
+        "a",
+        "li",
+        "ul",
+        "h1",
+        "font",
+    ]
     pieces = [draw(st.sampled_from(["", "<!DOCTYPE html>", "<html>", "<?xml version='1.0'?>"]))]
     for _ in range(draw(st.integers(0, 40))):
         kind = draw(st.integers(0, 7))
@@ -121,9 +212,29 @@ def hostile_html(draw: st.DrawFn) -> str:
             depth = draw(st.integers(1, 300))
             pieces.append(f"<{tag}>" * depth)
         elif kind == 5:
-            pieces.append(draw(st.sampled_from(["\x00", "\x01\x02\x1b", "<!--", "-->", "<![CDATA[",
-                                                "]]>", "&#0;", "&#xD800;", "&#1114112;", "&nbsp",
-                                                "&amp;amp;", "<", ">", "\ufeff", "\u202e"])))  # fmt: skip
+            pieces.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "\x00",
+                            "\x01\x02\x1b",
+                            "<!--",
+                            "-->",
+                            "<![CDATA[",
+                            "]]>",
+                            "&#0;",
+                            "&#xD800;",
+                            "&#1114112;",
+                            "&nbsp",
+                            "&amp;amp;",
+                            "<",
+                            ">",
+                            "\ufeff",
+                            "\u202e",
+                        ]
+                    )
+                )
+            )
         elif kind == 6:
             pieces.append(f'<{tag} class="{"x" * draw(st.integers(0, 20000))}">')
         else:

@@ -36,29 +36,75 @@ class Clock:
 
 def _claim(key: str, value: float, unit: str, lang: str, sentence: str) -> dict[str, Any]:
     subject, metric = key.split("|")[:2]
-    return {"key": key, "subject": subject, "metric": metric, "unit": unit, "value": value,
-            "approx": "exact", "period": None, "sentence": sentence, "start": 0, "end": 2,
-            "lang": lang}  # fmt: skip
+    return {
+        "key": key,
+        "subject": subject,
+        "metric": metric,
+        "unit": unit,
+        "value": value,
+        "approx": "exact",
+        "period": None,
+        "sentence": sentence,
+        "start": 0,
+        "end": 2,
+        "lang": lang,
+    }
 
 
-def _page(store: Store, *, run: int, source: str, path: str, title: str, text: str, lang: str,
-          claims: list[dict[str, Any]], events: list[dict[str, Any]]) -> int:  # fmt: skip
+def _page(
+    store: Store,
+    *,
+    run: int,
+    source: str,
+    path: str,
+    title: str,
+    text: str,
+    lang: str,
+    claims: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+) -> int:
     url = BASE + path
     with store.transaction():
         v = store.save_version(
-            run_id=run, source=source, url=url, fetched_url=url, http_status=200, title=title,
-            author=None, published="2026-12-01", lang=lang, text=text,
-            content_hash=f"{url}|{text}", raw=text.encode(), content_type="text/html",
-            extractor_version="test", relevance=1.0,
-        )  # fmt: skip
-        ids = store.add_claims(version_id=v.version_id, article_id=v.article_id, source=source,
-                               claims=claims)  # fmt: skip
-        store.add_events([{
-            "key": c["key"], "subject": c["subject"], "metric": c["metric"], "unit": c["unit"],
-            "new_value": c["value"], "run_id": run, "source": source, "article_id": v.article_id,
-            "article_url": url, "version_id": v.version_id, "claim_id": claim_id,
-            "sentence": c["sentence"], **event,
-        } for c, claim_id, event in zip(claims, ids, events, strict=True)])  # fmt: skip
+            run_id=run,
+            source=source,
+            url=url,
+            fetched_url=url,
+            http_status=200,
+            title=title,
+            author=None,
+            published="2026-12-01",
+            lang=lang,
+            text=text,
+            content_hash=f"{url}|{text}",
+            raw=text.encode(),
+            content_type="text/html",
+            extractor_version="test",
+            relevance=1.0,
+        )
+        ids = store.add_claims(
+            version_id=v.version_id, article_id=v.article_id, source=source, claims=claims
+        )
+        store.add_events(
+            [
+                {
+                    "key": c["key"],
+                    "subject": c["subject"],
+                    "metric": c["metric"],
+                    "unit": c["unit"],
+                    "new_value": c["value"],
+                    "run_id": run,
+                    "source": source,
+                    "article_id": v.article_id,
+                    "article_url": url,
+                    "version_id": v.version_id,
+                    "claim_id": claim_id,
+                    "sentence": c["sentence"],
+                    **event,
+                }
+                for c, claim_id, event in zip(claims, ids, events, strict=True)
+            ]
+        )
     return v.article_id
 
 
@@ -71,41 +117,91 @@ def news_store(db_path: Path) -> Path:
     """Events at 22:00 and 22:30 UTC on Dec 1, then 23:30 UTC (07:30 in Shanghai, Dec 2)."""
     clock = Clock()
     store = Store(db_path, clock=clock)
-    store.sync_sources([{"name": n, "kind": "page", "urls": [BASE], "language": "en",
-                         "topic": 1, "interval": "2h"}
-                        for n in ("pujiang-numbers", "shenhai-keji", "delta-wire")])  # fmt: skip
+    store.sync_sources(
+        [
+            {
+                "name": n,
+                "kind": "page",
+                "urls": [BASE],
+                "language": "en",
+                "topic": 1,
+                "interval": "2h",
+            }
+            for n in ("pujiang-numbers", "shenhai-keji", "delta-wire")
+        ]
+    )
     run = store.start_run(trigger="manual", sources=["pujiang-numbers"])
     en = "Shanghai drew $87 billion of venture money; 1.5 million graduates; one-seventh share."
-    _page(store, run=run, source="pujiang-numbers", path="/numbers.html", lang="en",
-          title="Shanghai tech in numbers", text=en,
-          claims=[_claim(VC, 8.7e10, "USD", "en", "$87 billion"),
-                  _claim("yrd|graduates|count", 1.5e6, "count", "en", "1.5 million graduates"),
-                  _claim("yrd|share of firms|%", 100 / 7, "%", "en", "one-seventh")],
-          events=[{"kind": "new"}] * 3)  # fmt: skip
+    _page(
+        store,
+        run=run,
+        source="pujiang-numbers",
+        path="/numbers.html",
+        lang="en",
+        title="Shanghai tech in numbers",
+        text=en,
+        claims=[
+            _claim(VC, 8.7e10, "USD", "en", "$87 billion"),
+            _claim("yrd|graduates|count", 1.5e6, "count", "en", "1.5 million graduates"),
+            _claim("yrd|share of firms|%", 100 / 7, "%", "en", "one-seventh"),
+        ],
+        events=[{"kind": "new"}] * 3,
+    )
     clock.now += timedelta(minutes=30)
-    _page(store, run=run, source="shenhai-keji", path="/ic.html", lang="zh",
-          title="上海集成电路产业规模达4500亿元", text="上海芯片产业规模达4500亿元。", claims=[
-              _claim(IC, 4.5e11, "CNY", "zh", "规模达4500亿元")], events=[{"kind": "new"}])  # fmt: skip
-    _page(store, run=run, source="delta-wire", path="/ai.html", lang="en",
-          title="AI start-ups draw funds", text="Shanghai's AI start-ups raised more.",
-          claims=[], events=[])  # fmt: skip
-    _page(store, run=run, source="delta-wire", path="/rail.html", lang="en",
-          title="Rail maintains its pace", text="The said train remains on time.",
-          claims=[], events=[])  # fmt: skip
+    _page(
+        store,
+        run=run,
+        source="shenhai-keji",
+        path="/ic.html",
+        lang="zh",
+        title="上海集成电路产业规模达4500亿元",
+        text="上海芯片产业规模达4500亿元。",
+        claims=[_claim(IC, 4.5e11, "CNY", "zh", "规模达4500亿元")],
+        events=[{"kind": "new"}],
+    )
+    _page(
+        store,
+        run=run,
+        source="delta-wire",
+        path="/ai.html",
+        lang="en",
+        title="AI start-ups draw funds",
+        text="Shanghai's AI start-ups raised more.",
+        claims=[],
+        events=[],
+    )
+    _page(
+        store,
+        run=run,
+        source="delta-wire",
+        path="/rail.html",
+        lang="en",
+        title="Rail maintains its pace",
+        text="The said train remains on time.",
+        claims=[],
+        events=[],
+    )
     clock.now += timedelta(hours=1)
-    _page(store, run=run, source="pujiang-numbers", path="/numbers.html", lang="en",
-          title="Shanghai tech in numbers", text=en.replace("87", "91"),
-          claims=[_claim(VC, 9.1e10, "USD", "en", "$91 billion")],
-          events=[{"kind": "changed", "old_value": 8.7e10,
-                   "prior_source": "pujiang-numbers"}])  # fmt: skip
+    _page(
+        store,
+        run=run,
+        source="pujiang-numbers",
+        path="/numbers.html",
+        lang="en",
+        title="Shanghai tech in numbers",
+        text=en.replace("87", "91"),
+        claims=[_claim(VC, 9.1e10, "USD", "en", "$91 billion")],
+        events=[{"kind": "changed", "old_value": 8.7e10, "prior_source": "pujiang-numbers"}],
+    )
     store.finish_run(run, status="ok", counts={"pages": 5})
     store.close()
     return db_path
 
 
 def invoke(db: Path, *args: str, columns: int = 80) -> Result:
-    return CliRunner().invoke(cli, ["--db", str(db), *args], env={"COLUMNS": str(columns),
-                                                                  "NO_COLOR": "1"})  # fmt: skip
+    return CliRunner().invoke(
+        cli, ["--db", str(db), *args], env={"COLUMNS": str(columns), "NO_COLOR": "1"}
+    )
 
 
 def as_json(db: Path, *args: str) -> list[dict[str, Any]]:
@@ -126,9 +222,14 @@ def test_since_with_an_offset_is_compared_in_utc(news_store: Path) -> None:
     assert len(as_json(news_store, "export", "--since", "2026-12-02T07:00+08:00")) == 1
 
 
-@pytest.mark.parametrize("args", [["changes", "--since", "next week"],
-                                  ["reprocess", "--since", "garbage"],
-                                  ["export", "--since", "yesterday"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["changes", "--since", "next week"],
+        ["reprocess", "--since", "garbage"],
+        ["export", "--since", "yesterday"],
+    ],
+)
 def test_since_that_is_not_a_time_is_bad_usage(news_store: Path, args: list[str]) -> None:
     result = invoke(news_store, *args)
     assert result.exit_code == 2
@@ -149,10 +250,12 @@ def test_parse_since_normalizes_dates_offsets_and_ages() -> None:
 # -- --limit ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [["changes"], ["claims"], ["articles"], ["sources"],
-                                  ["history", VC]])  # fmt: skip
-def test_every_list_command_takes_limit_and_says_when_the_list_is_cut(news_store: Path,
-                                                                      args: list[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "args", [["changes"], ["claims"], ["articles"], ["sources"], ["history", VC]]
+)
+def test_every_list_command_takes_limit_and_says_when_the_list_is_cut(
+    news_store: Path, args: list[str]
+) -> None:
     everything = as_json(news_store, *args, "--limit", "0")
     assert len(everything) >= 2
     cut = invoke(news_store, *args, "--limit", "1", "--json")
@@ -177,8 +280,9 @@ def test_tables_show_human_numbers_and_json_keeps_raw_values(news_store: Path) -
     assert "87000000000" in invoke(news_store, "export", "--what", "claims").stdout  # CSV: raw
 
 
-@pytest.mark.parametrize("args", [["changes"], ["claims"], ["history", VC], ["articles"],
-                                  ["sources"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "args", [["changes"], ["claims"], ["history", VC], ["articles"], ["sources"]]
+)
 def test_common_tables_fit_80_columns_with_ids_not_urls_and_whole_source_names(
     news_store: Path, args: list[str]
 ) -> None:
@@ -195,26 +299,30 @@ def test_common_tables_fit_80_columns_with_ids_not_urls_and_whole_source_names(
 
 def test_changes_table_names_the_article_by_id_for_diff(news_store: Path) -> None:
     [changed] = as_json(news_store, "changes", "--kind", "changed")
-    row = next(line for line in invoke(news_store, "changes").stdout.splitlines()
-               if "changed" in line)  # fmt: skip
+    row = next(
+        line for line in invoke(news_store, "changes").stdout.splitlines() if "changed" in line
+    )
     assert row.rstrip().endswith(f" {changed['article_id']}")
 
 
-@pytest.mark.parametrize(("value", "unit", "lang", "shown"), [
-    (8.7e10, "USD", None, "87 bn USD"),
-    (1.5e6, "count", None, "1.5 M"),
-    (100 / 7, "%", None, "14.3%"),
-    (4.5e11, "CNY", "zh", "4,500亿元"),
-    (1.5e4, "count", "zh", "1.5万"),
-    (42000, "count", None, "42,000"),
-    (3, "nm", None, "3 nm"),
-    (3, "rank", None, "#3"),
-    (3, "x", None, "3x"),
-    (2e9, "CNY", "en", "2 bn CNY"),
-    (1.2e12, "CNY", "zh", "1.2万亿元"),
-    (1e20, "USD", None, "100,000,000 tn USD"),
-    (None, "USD", None, ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("value", "unit", "lang", "shown"),
+    [
+        (8.7e10, "USD", None, "87 bn USD"),
+        (1.5e6, "count", None, "1.5 M"),
+        (100 / 7, "%", None, "14.3%"),
+        (4.5e11, "CNY", "zh", "4,500亿元"),
+        (1.5e4, "count", "zh", "1.5万"),
+        (42000, "count", None, "42,000"),
+        (3, "nm", None, "3 nm"),
+        (3, "rank", None, "#3"),
+        (3, "x", None, "3x"),
+        (2e9, "CNY", "en", "2 bn CNY"),
+        (1.2e12, "CNY", "zh", "1.2万亿元"),
+        (1e20, "USD", None, "100,000,000 tn USD"),
+        (None, "USD", None, ""),
+    ],
+)
 def test_human_numbers(value: float | None, unit: str, lang: str | None, shown: str) -> None:
     assert human(value, unit, lang=lang) == shown
 
@@ -230,16 +338,20 @@ def test_fit_keeps_whole_columns_and_shares_the_rest() -> None:
 # -- search -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("term", "titles"), [
-    ("上海", ["上海集成电路产业规模达4500亿元"]),
-    ("芯片", ["上海集成电路产业规模达4500亿元"]),
-    ("AI", ["AI start-ups draw funds"]),  # a word: not the "ai" in "maintains" or "Shanghai"
-    ("ai", ["AI start-ups draw funds"]),
-    ("集成电路", ["上海集成电路产业规模达4500亿元"]),  # 3+ characters: the trigram index
-    ("venture money", ["Shanghai tech in numbers"]),
-])  # fmt: skip
-def test_search_finds_short_chinese_and_english_words(news_store: Path, term: str,
-                                                      titles: list[str]) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("term", "titles"),
+    [
+        ("上海", ["上海集成电路产业规模达4500亿元"]),
+        ("芯片", ["上海集成电路产业规模达4500亿元"]),
+        ("AI", ["AI start-ups draw funds"]),  # a word: not the "ai" in "maintains" or "Shanghai"
+        ("ai", ["AI start-ups draw funds"]),
+        ("集成电路", ["上海集成电路产业规模达4500亿元"]),  # 3+ characters: the trigram index
+        ("venture money", ["Shanghai tech in numbers"]),
+    ],
+)
+def test_search_finds_short_chinese_and_english_words(
+    news_store: Path, term: str, titles: list[str]
+) -> None:
     assert [a["title"] for a in as_json(news_store, "articles", "--search", term)] == titles
 
 

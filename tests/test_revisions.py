@@ -73,11 +73,15 @@ def test_a_deleted_sentence_removes_its_figures_and_an_added_one_adds_its() -> N
 
 
 def test_a_split_sentence_keeps_its_figures_paired() -> None:
-    old = article("Hefei counted 310 new technology companies and 12 national laboratories, "
-                  "up from a year earlier when the city had fewer of both.")  # fmt: skip
-    new = article("Hefei counted 310 new technology companies.",
-                  "It also had 12 national laboratories, up from a year earlier when the city "
-                  "had fewer of both.")  # fmt: skip
+    old = article(
+        "Hefei counted 310 new technology companies and 12 national laboratories, "
+        "up from a year earlier when the city had fewer of both."
+    )
+    new = article(
+        "Hefei counted 310 new technology companies.",
+        "It also had 12 national laboratories, up from a year earlier when the city "
+        "had fewer of both.",
+    )
     assert changes(old, new) == []
 
 

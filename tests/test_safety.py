@@ -44,10 +44,18 @@ def test_a_refused_sources_file_fetches_nothing(
     fault_site: FaultSite, tmp_path: Path, db_path: Path
 ) -> None:
     sources = tmp_path / "sources.toml"
-    sources.write_text(sites.sources_toml([
-        {"name": "good", "kind": "page", "url": f"{fault_site.base_url}/good/unicorns.html"},
-        {"name": "local", "kind": "page", "url": f"file://{fault_site.secret_file}"},
-    ]))  # fmt: skip
+    sources.write_text(
+        sites.sources_toml(
+            [
+                {
+                    "name": "good",
+                    "kind": "page",
+                    "url": f"{fault_site.base_url}/good/unicorns.html",
+                },
+                {"name": "local", "kind": "page", "url": f"file://{fault_site.secret_file}"},
+            ]
+        )
+    )
     before = len(fault_site.hits)
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
     assert result.returncode == 2
@@ -92,12 +100,27 @@ def test_a_source_never_follows_links_outside_its_domains(
     those links, which proves they were followable."""
     base = fault_site.base_url
     sources = tmp_path / "sources.toml"
-    sources.write_text(sites.sources_toml([
-        {"name": "news", "kind": "listing", "topic": False, "url": f"{base}/listing.html",
-         "follow": "."},
-        {"name": "partner", "kind": "listing", "topic": False, "url": f"{base}/listing.html",
-         "follow": "/good/", "allowed_domains": ["127.0.0.2"]},
-    ]))  # fmt: skip
+    sources.write_text(
+        sites.sources_toml(
+            [
+                {
+                    "name": "news",
+                    "kind": "listing",
+                    "topic": False,
+                    "url": f"{base}/listing.html",
+                    "follow": ".",
+                },
+                {
+                    "name": "partner",
+                    "kind": "listing",
+                    "topic": False,
+                    "url": f"{base}/listing.html",
+                    "follow": "/good/",
+                    "allowed_domains": ["127.0.0.2"],
+                },
+            ]
+        )
+    )
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(db_path) as conn:
@@ -180,17 +203,30 @@ def test_the_sources_file_is_data_not_code(
     shell = f"$(touch {marker})`touch {marker}`;touch {marker}"
     # Names end up on command lines (the scheduler runs ``crawl --source NAME``) and in
     # logs: only [a-z0-9-]. Unknown keys (no include, no command) are refused too.
-    for bad in ({"name": f"x;touch {marker}"}, {"name": "../../etc"}, {"command": "touch x"},
-                {"include": "/etc/passwd"}, {"exec": ["sh", "-c", "id"]}):  # fmt: skip
+    for bad in (
+        {"name": f"x;touch {marker}"},
+        {"name": "../../etc"},
+        {"command": "touch x"},
+        {"include": "/etc/passwd"},
+        {"exec": ["sh", "-c", "id"]},
+    ):
         entry = {"name": "x", "kind": "page", "url": f"{fault_site.base_url}/good/smic.html", **bad}
         with pytest.raises(ConfigError):
             parse_sources({"source": [entry]})
     # Shell syntax inside values is just text: fetched as a URL, matched as a regex.
     sources = tmp_path / "sources.toml"
-    sources.write_text(sites.sources_toml([
-        {"name": "odd", "kind": "listing", "url": f"{fault_site.base_url}/x/{shell}",
-         "follow": shell.replace("$", r"\$").replace("(", r"\(").replace(")", r"\)")},
-    ]))  # fmt: skip
+    sources.write_text(
+        sites.sources_toml(
+            [
+                {
+                    "name": "odd",
+                    "kind": "listing",
+                    "url": f"{fault_site.base_url}/x/{shell}",
+                    "follow": shell.replace("$", r"\$").replace("(", r"\(").replace(")", r"\)"),
+                },
+            ]
+        )
+    )
     result = run_cli("crawl", "--sources", str(sources), db=db_path)
     assert result.returncode == 1  # the server answers 404: a plain failed URL
     assert not marker.exists()

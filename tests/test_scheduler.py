@@ -28,10 +28,17 @@ def small_site(site_dir: Path, site_server: SiteServer, tmp_path: Path) -> Path:
     sites.write_story(site_dir, "/b/smic.html", sites.SMIC, base=base)
     path = tmp_path / "sources.toml"
     path.write_text(
-        sites.sources_toml([
-            {"name": "alpha", "kind": "page", "url": f"{base}/a/unicorns.html", "interval": "4s"},
-            {"name": "beta", "kind": "page", "url": f"{base}/b/smic.html", "interval": "1h"},
-        ])
+        sites.sources_toml(
+            [
+                {
+                    "name": "alpha",
+                    "kind": "page",
+                    "url": f"{base}/a/unicorns.html",
+                    "interval": "4s",
+                },
+                {"name": "beta", "kind": "page", "url": f"{base}/b/smic.html", "interval": "1h"},
+            ]
+        )
     )
     return path
 
@@ -58,17 +65,30 @@ def test_triggers_and_backoff() -> None:
 
 def test_runs_happen_at_the_interval_and_stop_cleanly(small_site: Path, db_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "schedule",
-         "--sources", str(small_site)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db_path),
+            "schedule",
+            "--sources",
+            str(small_site),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")))
     reader.start()
 
     def starts() -> list[datetime]:
-        return [datetime.strptime(ln[:23], "%Y-%m-%d %H:%M:%S,%f")
-                for ln in list(lines) if "event=run_start source=alpha" in ln]  # fmt: skip
+        return [
+            datetime.strptime(ln[:23], "%Y-%m-%d %H:%M:%S,%f")
+            for ln in list(lines)
+            if "event=run_start source=alpha" in ln
+        ]
 
     deadline = time.monotonic() + 120
     while len(starts()) < 3 and time.monotonic() < deadline:
@@ -85,8 +105,11 @@ def test_runs_happen_at_the_interval_and_stop_cleanly(small_site: Path, db_path:
     assert 1 <= err.count("event=crawl_process_started") <= 2, err
     # A source never overlaps itself: each run of alpha ends before its next one starts,
     # however loaded the machine (a tick that finds it still running is skipped).
-    events = [ln.split("event=")[1].split()[0] for ln in lines if "source=alpha" in ln
-              and ("event=run_start" in ln or "event=run_end" in ln)]  # fmt: skip
+    events = [
+        ln.split("event=")[1].split()[0]
+        for ln in lines
+        if "source=alpha" in ln and ("event=run_start" in ln or "event=run_end" in ln)
+    ]
     assert len(starts()) >= 3, err
     assert events[: 2 * (len(events) // 2)] == ["run_start", "run_end"] * (len(events) // 2)
     # run_end carries the run's counts from the store, not the last line of a table.
@@ -115,8 +138,9 @@ def test_new_sources_are_due_at_once_and_a_restart_keeps_the_schedule(
     assert [n for n, _ in daemon._due(now)] == ["alpha", "beta"]  # never run: due now
     later = (now + timedelta(hours=1)).replace(microsecond=0)
     with Store(db_path) as store:
-        store.set_next_runs({"alpha": (now - timedelta(minutes=5)).isoformat(),
-                             "beta": later.isoformat()})  # fmt: skip
+        store.set_next_runs(
+            {"alpha": (now - timedelta(minutes=5)).isoformat(), "beta": later.isoformat()}
+        )
     again = Daemon(config, db_path)  # a restart: the next runs are the store's
     with Store(db_path) as store:
         store.sync_sources(s.as_row() for s in config.sources)
@@ -126,22 +150,42 @@ def test_new_sources_are_due_at_once_and_a_restart_keeps_the_schedule(
 
 
 def test_due_sources_oldest_first(fresh_store: Store) -> None:
-    rows_ = [{"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"], "interval": "1h"}
-             for n in ("a", "b", "c", "d")]  # fmt: skip
+    rows_ = [
+        {"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"], "interval": "1h"}
+        for n in ("a", "b", "c", "d")
+    ]
     fresh_store.sync_sources(rows_)
-    fresh_store.set_next_runs({"a": "2026-01-01T10:00:00+00:00", "b": "2026-01-01T09:00:00+00:00",
-                               "c": "2026-01-02T00:00:00+00:00"})  # fmt: skip
+    fresh_store.set_next_runs(
+        {
+            "a": "2026-01-01T10:00:00+00:00",
+            "b": "2026-01-01T09:00:00+00:00",
+            "c": "2026-01-02T00:00:00+00:00",
+        }
+    )
     due = fresh_store.due_sources(now="2026-01-01T12:00:00+00:00")
-    assert due == [("d", None), ("b", "2026-01-01T09:00:00+00:00"),
-                   ("a", "2026-01-01T10:00:00+00:00")]  # fmt: skip
+    assert due == [
+        ("d", None),
+        ("b", "2026-01-01T09:00:00+00:00"),
+        ("a", "2026-01-01T10:00:00+00:00"),
+    ]
 
 
 def test_a_concurrent_manual_crawl_waits_or_says_who_holds_the_source(
     small_site: Path, db_path: Path, site_server: SiteServer
 ) -> None:
     site_server.delay = 3.0
-    cmd = [sys.executable, "-m", "deltawatch", "--db", str(db_path), "crawl",
-           "--sources", str(small_site), "--source", "alpha"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "deltawatch",
+        "--db",
+        str(db_path),
+        "crawl",
+        "--sources",
+        str(small_site),
+        "--source",
+        "alpha",
+    ]
     first = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     time.sleep(3.0)  # robots.txt and the page take 6s: the lock is held now
     waiting = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -162,10 +206,20 @@ def test_sigterm_leaves_a_consistent_store_and_an_interrupted_run(
 ) -> None:
     site_server.delay = 1.5
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "crawl", "--sources",
-         str(small_site)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db_path),
+            "crawl",
+            "--sources",
+            str(small_site),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # until the run is recorded and pages are in flight
         time.sleep(0.2)
@@ -194,15 +248,30 @@ def test_sigterm_stops_the_scheduler_at_once(
     for name in names:
         sites.write_story(site_dir, f"/{name}.html", sites.UNICORNS, base=base)
     path = tmp_path / "sources.toml"
-    path.write_text(sites.sources_toml([
-        {"name": n, "kind": "page", "url": f"{base}/{n}.html", "interval": "2s"} for n in names
-    ]))  # fmt: skip
+    path.write_text(
+        sites.sources_toml(
+            [
+                {"name": n, "kind": "page", "url": f"{base}/{n}.html", "interval": "2s"}
+                for n in names
+            ]
+        )
+    )
     site_server.delay = 2.0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "schedule",
-         "--sources", str(path)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db_path),
+            "schedule",
+            "--sources",
+            str(path),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # a crawl is under way, others wait their turn
@@ -230,13 +299,24 @@ def test_sigterm_stops_the_scheduler_at_once(
     # The next start resumes: every source gets a successful run, nothing is stored twice.
     site_server.delay = 0.0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db_path), "schedule",
-         "--sources", str(path)],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db_path),
+            "schedule",
+            "--sources",
+            str(path),
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        _until(lambda: rows(db_path, "SELECT count(last_success_at) FROM sources")
-               == [(len(names),)])  # fmt: skip
+        _until(
+            lambda: rows(db_path, "SELECT count(last_success_at) FROM sources") == [(len(names),)]
+        )
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -249,8 +329,11 @@ def test_sigterm_stops_the_scheduler_at_once(
     assert articles == urls == len(names)
     # The pages did not change: one version each, and no event recorded twice.
     assert rows(db_path, "SELECT count(*) FROM article_versions") == [(len(names),)]
-    assert rows(db_path, "SELECT count(*) FROM (SELECT 1 FROM claim_events GROUP BY kind, key,"
-                         " version_id, claim_id, prior_claim_id HAVING count(*) > 1)") == [(0,)]
+    assert rows(
+        db_path,
+        "SELECT count(*) FROM (SELECT 1 FROM claim_events GROUP BY kind, key,"
+        " version_id, claim_id, prior_claim_id HAVING count(*) > 1)",
+    ) == [(0,)]
 
 
 def _until(check: object, timeout: float = 120) -> None:
@@ -274,8 +357,12 @@ def test_crawl_processes_are_replaced_after_their_batches_or_when_killed(
         _until(lambda: rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0])
         [proc] = [p for p in daemon.pool.procs if p.batch]  # type: ignore[union-attr]
         proc.process.kill()  # a crash mid-run: the scheduler records it, frees its locks
-        _until(lambda: rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'")
-               == [(0,)] and rows(db_path, "SELECT count(*) FROM locks") == [(0,)])  # fmt: skip
+        _until(
+            lambda: (
+                rows(db_path, "SELECT count(*) FROM runs WHERE status = 'running'") == [(0,)]
+                and rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
+            )
+        )
         assert "status=crashed" in caplog.text
         assert ("interrupted",) in rows(db_path, "SELECT status FROM runs")
     finally:
@@ -289,11 +376,19 @@ def test_sources_shows_next_run_and_lateness(fresh_store: Store, db_path: Path) 
 
     from deltawatch import cli
 
-    fresh_store.sync_sources([{"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"],
-                               "interval": "1h"} for n in ("early", "late")])  # fmt: skip
+    fresh_store.sync_sources(
+        [
+            {"name": n, "kind": "page", "urls": [f"http://127.0.0.1/{n}"], "interval": "1h"}
+            for n in ("early", "late")
+        ]
+    )
     now = datetime.now(UTC).replace(microsecond=0)
-    fresh_store.set_next_runs({"early": (now + timedelta(hours=1)).isoformat(),
-                               "late": (now - timedelta(minutes=30)).isoformat()})  # fmt: skip
+    fresh_store.set_next_runs(
+        {
+            "early": (now + timedelta(hours=1)).isoformat(),
+            "late": (now - timedelta(minutes=30)).isoformat(),
+        }
+    )
     table = CliRunner().invoke(cli, ["--db", str(db_path), "sources"], env={"COLUMNS": "120"})
     assert "next run" in table.stdout and "late 30m" in table.stdout, table.stdout
 
@@ -315,7 +410,12 @@ async def main():
     print("crawlers alive:", sum(isinstance(o, Crawler) for o in gc.get_objects()))
 run_in_reactor(main)
 """
-    done = subprocess.run([sys.executable, "-c", code, str(small_site), str(db_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(small_site), str(db_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "crawlers alive: 0" in done.stdout, done.stdout + done.stderr
     assert rows(db_path, "SELECT status FROM runs") == [("ok",), ("ok",)]

@@ -27,14 +27,16 @@ def seeded(db_path: Path) -> Path:
 def kinds(db: Path, where: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(
-            "SELECT e.kind, e.source, e.new_value FROM claim_events e "
-            f"WHERE {where} ORDER BY e.id"
+            f"SELECT e.kind, e.source, e.new_value FROM claim_events e WHERE {where} ORDER BY e.id"
         ).fetchall()
 
 
 def test_43_unicorns_are_new_then_corroborated(seeded: Path) -> None:
-    found = kinds(seeded, "e.subject = 'Shanghai' AND e.unit = 'count' AND e.new_value = 43 "
-                          "AND e.metric LIKE '%unicorn%'")  # fmt: skip
+    found = kinds(
+        seeded,
+        "e.subject = 'Shanghai' AND e.unit = 'count' AND e.new_value = 43 "
+        "AND e.metric LIKE '%unicorn%'",
+    )
     assert [k for k, _, _ in found][:2] == ["new", "corroborated"], found
     assert found[0][1] != found[1][1]
 
@@ -48,5 +50,3 @@ def test_smic_process_nodes_conflict_rather_than_stand_alone(seeded: Path) -> No
     # not with the figure, so the chip is not SMIC's and ties no article together.
     assert [k for k, s, _ in found if s == "sample-2"] == [], found
     assert ("corroborated", "sample-4", 3) not in found, found
-
-

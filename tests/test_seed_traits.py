@@ -58,12 +58,31 @@ def events(conn: sqlite3.Connection, where: str = "1") -> list[tuple]:
 
 # -- cleaning ----------------------------------------------------------------------------------
 
-SPAM_AND_CHROME = ["419", "1314", "sh1314", "龙凤", "千花", "品茶", "上海娱乐", "许可证", "ICP备",
-                   "举报电话", "hotline", "85061466", "CHOOSE YOUR", "⏱", "🔖", "📢", "/VCG",
-                   "2025-03-18 09:30"]  # fmt: skip
+SPAM_AND_CHROME = [
+    "419",
+    "1314",
+    "sh1314",
+    "龙凤",
+    "千花",
+    "品茶",
+    "上海娱乐",
+    "许可证",
+    "ICP备",
+    "举报电话",
+    "hotline",
+    "85061466",
+    "CHOOSE YOUR",
+    "⏱",
+    "🔖",
+    "📢",
+    "/VCG",
+    "2025-03-18 09:30",
+]
 
 
-def test_spam_tokens_licence_hotline_and_dateline_lines_are_gone(seeded: sqlite3.Connection) -> None:
+def test_spam_tokens_licence_hotline_and_dateline_lines_are_gone(
+    seeded: sqlite3.Connection,
+) -> None:
     stored = texts(seeded)
     assert len(stored) == 5
     for source, text in stored.items():
@@ -86,7 +105,9 @@ def test_spam_tokens_licence_hotline_and_dateline_lines_are_gone(seeded: sqlite3
         ("seed-4", "Start-ups at scale."),
     ],
 )
-def test_the_story_around_the_spam_stays(seeded: sqlite3.Connection, source: str, kept: str) -> None:
+def test_the_story_around_the_spam_stays(
+    seeded: sqlite3.Connection, source: str, kept: str
+) -> None:
     assert kept in texts(seeded)[source]
 
 
@@ -106,8 +127,20 @@ def test_list_markers_dates_licence_and_phone_numbers_are_not_figures(
         "JOIN article_versions v ON v.id = c.version_id"
     ).fetchall()
     assert len(rows) > 20
-    never = {419, 1314, 10120180008, 31120180017, 5050403, 85061466, 62578899, 2018, 2020,
-             2023, 2025, 28}  # fmt: skip  # 28: "28-year-old founder"
+    never = {
+        419,
+        1314,
+        10120180008,
+        31120180017,
+        5050403,
+        85061466,
+        62578899,
+        2018,
+        2020,
+        2023,
+        2025,
+        28,
+    }  # 28: "28-year-old founder"
     for value, unit, start, end, source, text in rows:
         span = text[start:end]
         assert value not in never, (source, value, unit, span)
@@ -127,7 +160,12 @@ def test_43_unicorns_are_corroborated_across_sources_and_languages(
     assert found == [
         ("new", "seed-1", 43.0, None),  # 43家独角兽企业, the Chinese report
         ("corroborated", "seed-2", 43.0, "seed-1"),  # "home to 43 unicorns"
-        ("corroborated", "seed-3", 43.0, "seed-1"),  # "The city now hosts:" / "- 43 unicorn startups"
+        (
+            "corroborated",
+            "seed-3",
+            43.0,
+            "seed-1",
+        ),  # "The city now hosts:" / "- 43 unicorn startups"
     ], found
     langs = {r[0] for r in seeded.execute("SELECT lang FROM claims WHERE key = ?", (UNICORNS,))}
     assert langs == {"en", "zh"}
@@ -172,7 +210,9 @@ def test_extract_drops_the_spam_and_keeps_the_title() -> None:
 
     from deltawatch import cli
 
-    result = CliRunner().invoke(cli, ["extract", str(FIXTURES / "2_zhangjiang_rising.txt"), "--json"])
+    result = CliRunner().invoke(
+        cli, ["extract", str(FIXTURES / "2_zhangjiang_rising.txt"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     data = data[0] if isinstance(data, list) else data

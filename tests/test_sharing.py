@@ -46,34 +46,93 @@ class Clock:
 
 
 def _claim(value: float, sentence: str) -> dict[str, Any]:
-    return {"key": KEY, "subject": "SMIC", "metric": "process node", "unit": "nm",
-            "value": value, "approx": "exact", "period": None, "sentence": sentence,
-            "start": 0, "end": 3, "lang": "en"}  # fmt: skip
+    return {
+        "key": KEY,
+        "subject": "SMIC",
+        "metric": "process node",
+        "unit": "nm",
+        "value": value,
+        "approx": "exact",
+        "period": None,
+        "sentence": sentence,
+        "start": 0,
+        "end": 3,
+        "lang": "en",
+    }
 
 
-def _report(store: Store, *, run: int, source: str, url: str, text: str, value: float,
-            sentence: str, event: dict[str, Any]) -> tuple[int, int]:  # fmt: skip
+def _report(
+    store: Store,
+    *,
+    run: int,
+    source: str,
+    url: str,
+    text: str,
+    value: float,
+    sentence: str,
+    event: dict[str, Any],
+) -> tuple[int, int]:
     """One fetched version with one figure and its event, as the pipeline stores them."""
     with store.transaction():
         v = store.save_version(
-            run_id=run, source=source, url=url, fetched_url=url, http_status=200,
-            title=f"{source}: SMIC", author=None, published="2026-10-30", lang="en", text=text,
-            content_hash=f"{url}|{text}", raw=text.encode(), content_type="text/html",
-            extractor_version="test", relevance=1.0,
-        )  # fmt: skip
-        [claim_id] = store.add_claims(version_id=v.version_id, article_id=v.article_id,
-                                      source=source, claims=[_claim(value, sentence)])  # fmt: skip
-        store.add_events([{"key": KEY, "subject": "SMIC", "metric": "process node",
-                           "unit": "nm", "new_value": value, "run_id": run, "source": source,
-                           "article_id": v.article_id, "article_url": url,
-                           "version_id": v.version_id, "claim_id": claim_id,
-                           "sentence": sentence, **event}])  # fmt: skip
+            run_id=run,
+            source=source,
+            url=url,
+            fetched_url=url,
+            http_status=200,
+            title=f"{source}: SMIC",
+            author=None,
+            published="2026-10-30",
+            lang="en",
+            text=text,
+            content_hash=f"{url}|{text}",
+            raw=text.encode(),
+            content_type="text/html",
+            extractor_version="test",
+            relevance=1.0,
+        )
+        [claim_id] = store.add_claims(
+            version_id=v.version_id,
+            article_id=v.article_id,
+            source=source,
+            claims=[_claim(value, sentence)],
+        )
+        store.add_events(
+            [
+                {
+                    "key": KEY,
+                    "subject": "SMIC",
+                    "metric": "process node",
+                    "unit": "nm",
+                    "new_value": value,
+                    "run_id": run,
+                    "source": source,
+                    "article_id": v.article_id,
+                    "article_url": url,
+                    "version_id": v.version_id,
+                    "claim_id": claim_id,
+                    "sentence": sentence,
+                    **event,
+                }
+            ]
+        )
     return v.article_id, v.version_id
 
 
 def _sources(store: Store, *names: str) -> None:
-    store.sync_sources([{"name": name, "kind": "page", "urls": [PP], "language": "en",
-                         "topic": 1, "interval": "2h"} for name in names])  # fmt: skip
+    store.sync_sources(
+        [
+            {
+                "name": name,
+                "kind": "page",
+                "urls": [PP],
+                "language": "en",
+                "topic": 1,
+                "interval": "2h",
+            }
+            for name in names
+        ]
+    )
 
 
 @pytest.fixture
@@ -84,20 +143,52 @@ def small_store(db_path: Path) -> Path:
     store = Store(db_path, clock=clock)
     _sources(store, "pujiang-post", "delta-wire")
     run = store.start_run(trigger="manual", sources=["pujiang-post", "delta-wire"])
-    _, pp_v1 = _report(store, run=run, source="pujiang-post", url=PP, text="SMIC 5nm.",
-                       value=5, sentence=TRICKY, event={"kind": "new"})  # fmt: skip
+    _, pp_v1 = _report(
+        store,
+        run=run,
+        source="pujiang-post",
+        url=PP,
+        text="SMIC 5nm.",
+        value=5,
+        sentence=TRICKY,
+        event={"kind": "new"},
+    )
     clock.now += timedelta(days=1)
-    _report(store, run=run, source="delta-wire", url=DW, text="SMIC 3nm.", value=3,
-            sentence="SMIC has reached 3nm chip production.",
-            event={"kind": "conflict", "old_value": 5, "prior_source": "pujiang-post",
-                   "prior_article_url": PP, "prior_version_id": pp_v1})  # fmt: skip
+    _report(
+        store,
+        run=run,
+        source="delta-wire",
+        url=DW,
+        text="SMIC 3nm.",
+        value=3,
+        sentence="SMIC has reached 3nm chip production.",
+        event={
+            "kind": "conflict",
+            "old_value": 5,
+            "prior_source": "pujiang-post",
+            "prior_article_url": PP,
+            "prior_version_id": pp_v1,
+        },
+    )
     store.finish_run(run, status="ok", counts={"pages": 2})
     clock.now += timedelta(days=1)
     run2 = store.start_run(trigger="manual", sources=["pujiang-post"])
-    _report(store, run=run2, source="pujiang-post", url=PP, text="SMIC 3nm, revised.", value=3,
-            sentence="SMIC makes 3nm chips, the paper now says.",
-            event={"kind": "changed", "old_value": 5, "prior_source": "pujiang-post",
-                   "prior_article_url": PP, "prior_version_id": pp_v1})  # fmt: skip
+    _report(
+        store,
+        run=run2,
+        source="pujiang-post",
+        url=PP,
+        text="SMIC 3nm, revised.",
+        value=3,
+        sentence="SMIC makes 3nm chips, the paper now says.",
+        event={
+            "kind": "changed",
+            "old_value": 5,
+            "prior_source": "pujiang-post",
+            "prior_article_url": PP,
+            "prior_version_id": pp_v1,
+        },
+    )
     store.finish_run(run2, status="ok", counts={"pages": 1})
     store.close()
     return db_path
@@ -132,7 +223,10 @@ def test_json_export_matches_csv_and_since_filters(small_store: Path) -> None:
     assert [d["kind"] for d in recent] == ["changed", "conflict"]
     claims = json.loads(_export(small_store, "--what", "claims", "--format", "json"))
     assert sorted((c["source"], c["value"], c["current"]) for c in claims) == [
-        ("delta-wire", 3.0, 1), ("pujiang-post", 3.0, 1), ("pujiang-post", 5.0, 0)]  # fmt: skip
+        ("delta-wire", 3.0, 1),
+        ("pujiang-post", 3.0, 1),
+        ("pujiang-post", 5.0, 0),
+    ]
     articles = json.loads(_export(small_store, "--what", "articles", "--json", "--limit", "1"))
     assert len(articles) == 1 and articles[0]["versions"] in (1, 2)
 
@@ -146,8 +240,16 @@ def test_export_of_nothing_still_has_a_header_and_a_valid_feed(small_store: Path
 
 def test_atom_feed_is_valid_stable_linked_and_escaped(small_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "changes.atom"
-    args = ["--format", "atom", "--site-url", "http://127.0.0.1:8001",
-            "--feed-url", "https://example.org/changes.atom", "-o", str(out)]  # fmt: skip
+    args = [
+        "--format",
+        "atom",
+        "--site-url",
+        "http://127.0.0.1:8001",
+        "--feed-url",
+        "https://example.org/changes.atom",
+        "-o",
+        str(out),
+    ]
     _export(small_store, *args)
     first = out.read_bytes()
     _export(small_store, *args)
@@ -159,8 +261,10 @@ def test_atom_feed_is_valid_stable_linked_and_escaped(small_store: Path, tmp_pat
     assert feed.feed.title == "deltawatch: changes"
     assert feed.feed.updated == "2026-11-03T08:00:00+00:00"  # the newest event, not "now"
     links = {link.rel: link.href for link in feed.feed.links}
-    assert links == {"alternate": f"http://127.0.0.1:8001/{small_store.stem}/latest_changes",
-                     "self": "https://example.org/changes.atom"}  # fmt: skip
+    assert links == {
+        "alternate": f"http://127.0.0.1:8001/{small_store.stem}/latest_changes",
+        "self": "https://example.org/changes.atom",
+    }
     changed, conflict, new = feed.entries
     assert conflict.title == "Conflict: SMIC process node: 3 nm (delta-wire) vs 5 nm (pujiang-post)"
     assert changed.title == "Changed: SMIC process node: 5 nm → 3 nm (pujiang-post)"
@@ -182,8 +286,9 @@ def test_atom_feed_is_valid_stable_linked_and_escaped(small_store: Path, tmp_pat
 
 
 def test_atom_of_anything_but_changes_and_a_vague_since_are_bad_usage(small_store: Path) -> None:
-    result = CliRunner().invoke(cli, ["--db", str(small_store), "export", "--what", "claims",
-                                      "--format", "atom"])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["--db", str(small_store), "export", "--what", "claims", "--format", "atom"]
+    )
     assert result.exit_code == 2 and "--what changes" in result.output
     vague = CliRunner().invoke(cli, ["--db", str(small_store), "export", "--since", "yesterday"])
     assert vague.exit_code == 2 and "not an ISO date" in vague.output
@@ -197,11 +302,17 @@ def test_a_revision_that_agrees_closes_the_open_conflict(small_store: Path, db_p
     assert queries.open_conflicts(db) == []  # pujiang-post's revision now says 3nm too
     history = queries.figure_history(db, KEY)
     assert [(h["source"], h["value"], h["current"]) for h in history] == [
-        ("pujiang-post", 5.0, 0), ("delta-wire", 3.0, 1), ("pujiang-post", 3.0, 1)]  # fmt: skip
+        ("pujiang-post", 5.0, 0),
+        ("delta-wire", 3.0, 1),
+        ("pujiang-post", 3.0, 1),
+    ]
     assert [e["kind"] for e in queries.figure_events(db, KEY)] == ["new", "conflict", "changed"]
     revised = queries.most_revised(db)[0]
     assert (revised["source"], revised["versions"], revised["figure_changes"]) == (
-        "pujiang-post", 2, 1)  # fmt: skip
+        "pujiang-post",
+        2,
+        1,
+    )
     db.close()
 
 
@@ -209,10 +320,19 @@ def test_open_conflicts_lists_keys_whose_current_reports_disagree(db_path: Path)
     store = Store(db_path, clock=Clock())
     _sources(store, "a", "b")
     run = store.start_run(trigger="manual", sources=["a", "b"])
-    _report(store, run=run, source="a", url=PP, text="5", value=5, sentence="5nm",
-            event={"kind": "new"})  # fmt: skip
-    _report(store, run=run, source="b", url=DW, text="3", value=3, sentence="3nm",
-            event={"kind": "conflict", "old_value": 5})  # fmt: skip
+    _report(
+        store, run=run, source="a", url=PP, text="5", value=5, sentence="5nm", event={"kind": "new"}
+    )
+    _report(
+        store,
+        run=run,
+        source="b",
+        url=DW,
+        text="3",
+        value=3,
+        sentence="3nm",
+        event={"kind": "conflict", "old_value": 5},
+    )
     store.close()
     [row] = queries.open_conflicts(open_readonly(db_path))
     assert (row["key"], row["sources"], row["lowest"], row["highest"]) == (KEY, 2, 3.0, 5.0)
@@ -222,23 +342,23 @@ def test_open_conflicts_lists_keys_whose_current_reports_disagree(db_path: Path)
 # -- the chart ----------------------------------------------------------------------------
 
 
-def test_history_plot_writes_png_and_svg_with_every_source(small_store: Path,
-                                                          tmp_path: Path) -> None:  # fmt: skip
+def test_history_plot_writes_png_and_svg_with_every_source(
+    small_store: Path, tmp_path: Path
+) -> None:
     runner = CliRunner()
     png, svg = tmp_path / "smic.png", tmp_path / "smic.svg"
     for path in (png, svg):
-        result = runner.invoke(cli, ["--db", str(small_store), "history", KEY, "--plot",
-                                     str(path)])  # fmt: skip
+        result = runner.invoke(cli, ["--db", str(small_store), "history", KEY, "--plot", str(path)])
         assert result.exit_code == 0, result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     text = svg.read_text("utf-8")
-    for label in ("pujiang-post", "delta-wire", "conflict", "changed", "superseded version",
-                  KEY):  # fmt: skip
+    for label in ("pujiang-post", "delta-wire", "conflict", "changed", "superseded version", KEY):
         assert label in text
     bad = runner.invoke(cli, ["--db", str(small_store), "history", KEY, "--plot", "x.pdf"])
     assert bad.exit_code == 2 and ".png or .svg" in bad.output
-    missing = runner.invoke(cli, ["--db", str(small_store), "history", "no|such|key",
-                                  "--plot", str(png)])  # fmt: skip
+    missing = runner.invoke(
+        cli, ["--db", str(small_store), "history", "no|such|key", "--plot", str(png)]
+    )
     assert missing.exit_code == 1 and "no figure with key" in missing.output
 
 
@@ -293,8 +413,7 @@ def test_datasette_opens_the_store_read_only(small_store: Path) -> None:
     db.close()
 
 
-def test_serve_refuses_a_missing_store_and_a_busy_port(tmp_path: Path,
-                                                       small_store: Path) -> None:  # fmt: skip
+def test_serve_refuses_a_missing_store_and_a_busy_port(tmp_path: Path, small_store: Path) -> None:
     runner = CliRunner()
     missing = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "serve"])
     assert missing.exit_code == 2 and "run 'deltawatch crawl'" in missing.output
@@ -321,8 +440,9 @@ def test_a_png_says_once_when_no_font_draws_its_chinese(
         conn.execute("UPDATE claims SET key = ?", (zh_key,))
         conn.execute("UPDATE claim_events SET key = ?", (zh_key,))
     png = tmp_path / "zh.png"
-    result = CliRunner().invoke(cli, ["--db", str(small_store), "history", zh_key, "--plot",
-                                      str(png)])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["--db", str(small_store), "history", zh_key, "--plot", str(png)]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.count("no installed font has Chinese characters") == 1
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -337,29 +457,55 @@ def _figures_store(db_path: Path) -> None:
     _sources(store, "a", "b", "c")
     run = store.start_run(trigger="manual", sources=["a", "b", "c"])
     reports = [  # key, source, value, comparable
-        ("agreed|unicorns|count", "a", 43, True), ("agreed|unicorns|count", "b", 43, True),
+        ("agreed|unicorns|count", "a", 43, True),
+        ("agreed|unicorns|count", "b", 43, True),
         ("agreed|unicorns|count", "c", 43, True),
-        ("two|process node|nm", "a", 5, True), ("two|process node|nm", "b", 3, True),
-        ("three|foreign talent|count", "a", 1, True), ("three|foreign talent|count", "b", 2, True),
+        ("two|process node|nm", "a", 5, True),
+        ("two|process node|nm", "b", 3, True),
+        ("three|foreign talent|count", "a", 1, True),
+        ("three|foreign talent|count", "b", 2, True),
         ("three|foreign talent|count", "c", 3, True),
-        ("|count|count", "a", 7, False), ("|count|count", "b", 8, False),
+        ("|count|count", "a", 7, False),
+        ("|count|count", "b", 8, False),
         ("|count|count", "c", 9, False),
         ("alone|revenue|usd", "a", 1e9, True),
-    ]  # fmt: skip
+    ]
     for n, (key, source, value, comparable) in enumerate(reports):
         url = f"http://127.0.0.1:9/{n}.html"
         with store.transaction():
             v = store.save_version(
-                run_id=run, source=source, url=url, fetched_url=url, http_status=200,
-                title=key, author=None, published=None, lang="en", text=f"{value}",
-                content_hash=f"{n:064x}", raw=b"", content_type="text/html",
-                extractor_version="test", relevance=1.0,
-            )  # fmt: skip
+                run_id=run,
+                source=source,
+                url=url,
+                fetched_url=url,
+                http_status=200,
+                title=key,
+                author=None,
+                published=None,
+                lang="en",
+                text=f"{value}",
+                content_hash=f"{n:064x}",
+                raw=b"",
+                content_type="text/html",
+                extractor_version="test",
+                relevance=1.0,
+            )
             subject, metric, unit = key.split("|")
-            store.add_claims(version_id=v.version_id, article_id=v.article_id, source=source,
-                             claims=[{**_claim(value, f"{value}"), "key": key,
-                                      "subject": subject or None, "metric": metric,
-                                      "unit": unit, "comparable": comparable}])  # fmt: skip
+            store.add_claims(
+                version_id=v.version_id,
+                article_id=v.article_id,
+                source=source,
+                claims=[
+                    {
+                        **_claim(value, f"{value}"),
+                        "key": key,
+                        "subject": subject or None,
+                        "metric": metric,
+                        "unit": unit,
+                        "comparable": comparable,
+                    }
+                ],
+            )
     store.close()
 
 
@@ -376,15 +522,20 @@ def test_figures_are_listed_most_disputed_first(db_path: Path) -> None:
         ("alone|revenue|usd", 0),
     ]
     [page] = _pages(db_path, f"/{db_path.stem}/figures.json?_shape=array")
-    assert [r["key"] for r in page.json()][:2] == ["three|foreign talent|count",
-                                                   "two|process node|nm"]  # fmt: skip
+    assert [r["key"] for r in page.json()][:2] == [
+        "three|foreign talent|count",
+        "two|process node|nm",
+    ]
 
 
 def test_a_stored_version_shows_its_text_not_a_wall_of_hash(db_path: Path) -> None:
     _figures_store(db_path)
     whole = f"{0:064x}"
-    html, data = _pages(db_path, f"/{db_path.stem}/article_versions/1",
-                        f"/{db_path.stem}/article_versions/1.json?_shape=array")  # fmt: skip
+    html, data = _pages(
+        db_path,
+        f"/{db_path.stem}/article_versions/1",
+        f"/{db_path.stem}/article_versions/1.json?_shape=array",
+    )
     assert f'<span title="{whole}">{whole[:10]}…</span>' in html.text
     assert f">{whole}<" not in html.text
     assert data.json()[0]["content_hash"] == whole  # data keeps it whole

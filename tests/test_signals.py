@@ -29,8 +29,9 @@ def rows(db: Path, sql: str) -> list[tuple]:
 
 
 def write_sitemap(site_dir: Path, base: str, lastmod: dict[str, str]) -> None:
-    urls = "".join(f"<url><loc>{base}{p}</loc><lastmod>{m}</lastmod></url>"
-                   for p, m in lastmod.items())  # fmt: skip
+    urls = "".join(
+        f"<url><loc>{base}{p}</loc><lastmod>{m}</lastmod></url>" for p, m in lastmod.items()
+    )
     (site_dir / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
@@ -67,7 +68,9 @@ def test_a_moved_date_refetches_that_article_only_and_logs_its_change(
     assert run_cli("crawl", "--sources", str(sources), db=db_path).returncode == 0
 
     # The site revises one article and says so; the other keeps its old date.
-    revised = sites.Story(sites.UNICORNS.slug, sites.UNICORNS.title, list(sites.UNICORNS.paragraphs))
+    revised = sites.Story(
+        sites.UNICORNS.slug, sites.UNICORNS.title, list(sites.UNICORNS.paragraphs)
+    )
     revised.paragraphs[0] = revised.paragraphs[0].replace("43 unicorns", "47 unicorns")
     sites.write_story(site_dir, "/news/unicorns.html", revised, base=base)
     # A whole second after the first crawl's fetches (feeds carry seconds only), and passed
@@ -85,8 +88,11 @@ def test_a_moved_date_refetches_that_article_only_and_logs_its_change(
     [(signal,)] = rows(db_path, "SELECT refetch_signal FROM article_versions WHERE n = 2")
     label = "sitemap lastmod" if kind == "sitemap" else "feed updated"
     assert signal == f"{label} {now}"
-    changed = rows(db_path, "SELECT old_value, new_value FROM claim_events WHERE kind = 'changed'"
-                            " AND key = 'shanghai|unicorns|count'")  # fmt: skip
+    changed = rows(
+        db_path,
+        "SELECT old_value, new_value FROM claim_events WHERE kind = 'changed'"
+        " AND key = 'shanghai|unicorns|count'",
+    )
     assert changed == [(43, 47)]
     [(stats,)] = rows(db_path, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")
     counts = json.loads(stats)["news"]["counts"]

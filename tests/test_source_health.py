@@ -25,25 +25,41 @@ def rows(db: Path, query: str) -> list[tuple]:
         return conn.execute(query).fetchall()
 
 
-def test_one_dead_article_does_not_fail_a_healthy_feed(site_dir: Path, site_server: SiteServer,
-                                                       tmp_path: Path, db_path: Path) -> None:  # fmt: skip
+def test_one_dead_article_does_not_fail_a_healthy_feed(
+    site_dir: Path, site_server: SiteServer, tmp_path: Path, db_path: Path
+) -> None:
     base = site_server.base_url
     sites.write_story(site_dir, "/en/unicorns.html", sites.UNICORNS, base=base)
-    sites.write_feed(site_dir, "/en/feed.xml", [("/en/unicorns.html", "Unicorns"),
-                                                ("/en/gone.html", "Gone"),
-                                                ("/private/x.html", "Hidden")], base=base)  # fmt: skip
+    sites.write_feed(
+        site_dir,
+        "/en/feed.xml",
+        [
+            ("/en/unicorns.html", "Unicorns"),
+            ("/en/gone.html", "Gone"),
+            ("/private/x.html", "Hidden"),
+        ],
+        base=base,
+    )
     (site_dir / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
     sources = tmp_path / "sources.toml"
-    sources.write_text(sites.sources_toml([
-        {"name": "en-feed", "kind": "feed", "url": f"{base}/en/feed.xml"},
-        {"name": "dead-feed", "kind": "feed", "url": f"{base}/en/nofeed.xml"},
-    ]))  # fmt: skip
+    sources.write_text(
+        sites.sources_toml(
+            [
+                {"name": "en-feed", "kind": "feed", "url": f"{base}/en/feed.xml"},
+                {"name": "dead-feed", "kind": "feed", "url": f"{base}/en/nofeed.xml"},
+            ]
+        )
+    )
     for _ in range(2):
         result = run_cli("crawl", "--all", "--sources", str(sources), db=db_path)
         assert result.returncode == 1  # a page failed: listed, and the run says so
         assert "HTTP 404" in result.stderr
-    health = {s["name"]: s for s in json.loads(
-        CliRunner().invoke(cli, ["--db", str(db_path), "sources", "--json"]).stdout)}  # fmt: skip
+    health = {
+        s["name"]: s
+        for s in json.loads(
+            CliRunner().invoke(cli, ["--db", str(db_path), "sources", "--json"]).stdout
+        )
+    }
     assert health["en-feed"]["consecutive_failures"] == 0
     assert health["en-feed"]["last_success_at"] is not None
     assert health["en-feed"]["errors"] >= 1 and health["en-feed"]["robots_blocked"] >= 1

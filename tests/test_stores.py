@@ -57,8 +57,10 @@ def newer(path: Path) -> Path:
     """A store a later deltawatch migrated further than this one knows."""
     crawl_store(path)
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                     " VALUES ('deltawatch', 'm999_from_the_future', '2027-01-01')")  # fmt: skip
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('deltawatch', 'm999_from_the_future', '2027-01-01')"
+        )
     conn.close()
     return path
 
@@ -82,11 +84,20 @@ BAD: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 #: Every command that opens the store, with arguments that are fine for a good store.
 STORE_COMMANDS = [
-    ["changes"], ["claims"], ["articles"], ["articles", "--search", "上海"], ["sources"],
-    ["history", "shanghai|unicorns|count"], ["diff", "1"], ["export"], ["reprocess"],
-    ["sql", "SELECT 1"], ["backup", "copy.db"], ["serve", "--port", "8911"],
+    ["changes"],
+    ["claims"],
+    ["articles"],
+    ["articles", "--search", "上海"],
+    ["sources"],
+    ["history", "shanghai|unicorns|count"],
+    ["diff", "1"],
+    ["export"],
+    ["reprocess"],
+    ["sql", "SELECT 1"],
+    ["backup", "copy.db"],
+    ["serve", "--port", "8911"],
     ["crawl", "--url", "http://127.0.0.1:9/x"],
-]  # fmt: skip
+]
 
 
 def invoke(db: Path, *args: str) -> Result:
@@ -124,8 +135,12 @@ def test_a_read_only_store_is_read_but_never_written(tmp_path: Path) -> None:
     db.chmod(0o444)  # read-only even for root: the owner's wish is what counts
     before = db.read_bytes()
     assert invoke(db, "changes", "--json").exit_code == 0
-    for args in (["reprocess"], ["crawl", "--url", "http://127.0.0.1:9/x"], ["demo"],
-                 ["demo", "--force"]):  # fmt: skip
+    for args in (
+        ["reprocess"],
+        ["crawl", "--url", "http://127.0.0.1:9/x"],
+        ["demo"],
+        ["demo", "--force"],
+    ):
         result = invoke(db, *args)
         assert result.exit_code == 2, (args, result.output)
         assert "read-only" in result.output and "Traceback" not in result.output
@@ -133,8 +148,9 @@ def test_a_read_only_store_is_read_but_never_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["garbage", "foreign", "crawl_store", "newer"])
-def test_demo_refuses_what_is_not_a_demo_store_and_says_how_to_proceed(tmp_path: Path,
-                                                                       kind: str) -> None:  # fmt: skip
+def test_demo_refuses_what_is_not_a_demo_store_and_says_how_to_proceed(
+    tmp_path: Path, kind: str
+) -> None:
     make = {"crawl_store": crawl_store, **{k: v[0] for k, v in BAD.items()}}[kind]
     db = make(tmp_path / "store.db")
     before = db.read_bytes()
@@ -183,9 +199,14 @@ def test_demo_into_a_fresh_default_store_works_as_before(tmp_path: Path) -> None
     """No --db, no DELTAWATCH_DB: ./deltawatch.db is created and filled, exit 0."""
     env = {k: v for k, v in os.environ.items() if k != "DELTAWATCH_DB"}
     env.update(NO_COLOR="1", PYTHONPATH=str(ROOT), PYTHONWARNINGS="ignore")
-    result = subprocess.run([sys.executable, "-m", "deltawatch", "demo", "--port", "0"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "deltawatch", "demo", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "events:" in result.stderr and "change log" in result.stdout
     with sqlite3.connect(tmp_path / "deltawatch.db") as conn:

@@ -45,17 +45,45 @@ _NUMBER: Final = re.compile(
     rf"|(?P<cn>[{_ZH_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
 )
 _UNITS: Final = (
-    ("平方公里", "km2", 1.0), ("平方千米", "km2", 1.0), ("平方米", "m2", 1.0),
-    ("公里每小时", "km/h", 1.0), ("公里/小时", "km/h", 1.0), ("千米", "km", 1.0), ("公里", "km", 1.0),
-    ("纳米", "nm", 1.0), ("nm", "nm", 1.0), ("个百分点", "%", 1.0), ("%", "%", 1.0),
-    ("倍", "x", 1.0), ("分钟", "min", 1.0), ("个小时", "h", 1.0), ("小时", "h", 1.0),
-    ("个工作日", "day", 1.0), ("个月", "month", 1.0), ("天", "day", 1.0), ("日", "day", 1.0),
-    ("周", "day", 7.0), ("年", "year", 1.0), ("量子比特", "qubit", 1.0), ("比特", "qubit", 1.0),
-    ("吨", "t", 1.0), ("万千瓦", "MW", 10.0), ("千瓦", "kW", 1.0), ("兆瓦", "MW", 1.0),
-    ("毫米", "mm", 1.0), ("厘米", "cm", 1.0), ("米", "m", 1.0), ("公斤", "kg", 1.0),
-    ("千克", "kg", 1.0), ("毫克", "mg", 1.0), ("毫升", "ml", 1.0), ("摄氏度", "°C", 1.0),
-    ("℃", "°C", 1.0), ("个点", "%", 1.0), ("点", "point", 1.0),
-)  # fmt: skip
+    ("平方公里", "km2", 1.0),
+    ("平方千米", "km2", 1.0),
+    ("平方米", "m2", 1.0),
+    ("公里每小时", "km/h", 1.0),
+    ("公里/小时", "km/h", 1.0),
+    ("千米", "km", 1.0),
+    ("公里", "km", 1.0),
+    ("纳米", "nm", 1.0),
+    ("nm", "nm", 1.0),
+    ("个百分点", "%", 1.0),
+    ("%", "%", 1.0),
+    ("倍", "x", 1.0),
+    ("分钟", "min", 1.0),
+    ("个小时", "h", 1.0),
+    ("小时", "h", 1.0),
+    ("个工作日", "day", 1.0),
+    ("个月", "month", 1.0),
+    ("天", "day", 1.0),
+    ("日", "day", 1.0),
+    ("周", "day", 7.0),
+    ("年", "year", 1.0),
+    ("量子比特", "qubit", 1.0),
+    ("比特", "qubit", 1.0),
+    ("吨", "t", 1.0),
+    ("万千瓦", "MW", 10.0),
+    ("千瓦", "kW", 1.0),
+    ("兆瓦", "MW", 1.0),
+    ("毫米", "mm", 1.0),
+    ("厘米", "cm", 1.0),
+    ("米", "m", 1.0),
+    ("公斤", "kg", 1.0),
+    ("千克", "kg", 1.0),
+    ("毫克", "mg", 1.0),
+    ("毫升", "ml", 1.0),
+    ("摄氏度", "°C", 1.0),
+    ("℃", "°C", 1.0),
+    ("个点", "%", 1.0),
+    ("点", "point", 1.0),
+)
 _MEASURE: Final = re.compile(
     r"(?:多|余)?(?:万|亿)?(?:家次|人次|家|个|名|位|人|项|座|所|台|件|种|条|款|架|辆|批|支|只|张|套|"
     r"片|颗|次|例|份|篇|部|艘|栋|处|户|枚|把|块|间|组|类|场|标箱|辆次|吨|起|单|注|股|圈|遍|任|双|本|首)"
@@ -185,9 +213,16 @@ class _Reader(SentenceReader):
             return None
         number = parse_arabic(match.group("arabic"))
         scale = second.value / number if number else 1.0
-        return Mention(parse_arabic(first_match.group("arabic")) * scale, second.unit, "range",
-                       first_match.start(), end, metric=second.metric,
-                       metric_span=second.metric_span, inherit=second.inherit)  # fmt: skip
+        return Mention(
+            parse_arabic(first_match.group("arabic")) * scale,
+            second.unit,
+            "range",
+            first_match.start(),
+            end,
+            metric=second.metric,
+            metric_span=second.metric_span,
+            inherit=second.inherit,
+        )
 
     def _bare(self, match: re.Match[str], approx: str) -> Mention:
         """A bare number that is one end of a range ("250~350"): a count."""
@@ -216,9 +251,16 @@ class _Reader(SentenceReader):
         second = self._number(start, end, high, arabic=False, raw=head + match.group("pb") + tail)
         if second is None:
             return []
-        first = Mention(second.value * low / high, second.unit, "range", second.start, second.end,
-                        metric=second.metric, metric_span=second.metric_span,
-                        inherit=second.inherit)  # fmt: skip
+        first = Mention(
+            second.value * low / high,
+            second.unit,
+            "range",
+            second.start,
+            second.end,
+            metric=second.metric,
+            metric_span=second.metric_span,
+            inherit=second.inherit,
+        )
         second.approx = "range"
         return [first, second]
 
@@ -231,8 +273,9 @@ class _Reader(SentenceReader):
             approx2, left = _approx_before(self.text, match.start())
             if approx == "exact" and approx2 != "exact":
                 approx = approx2
-            mention = Mention(50.0, "%", approx, left if approx2 != "exact" else match.start(),
-                              match.end())  # fmt: skip
+            mention = Mention(
+                50.0, "%", approx, left if approx2 != "exact" else match.start(), match.end()
+            )
             self._share_metric(mention)
             return mention
         if match.group("tenth"):
@@ -308,7 +351,9 @@ class _Reader(SentenceReader):
             rest = raw[cut:]
             if rest and not _unit_at(self.text, start + cut) and not rest.startswith(("万", "亿")):
                 continue
-            if head in ("万", "亿", "千", "百", "十") and not self.text.startswith("几", start + cut):
+            if head in ("万", "亿", "千", "百", "十") and not self.text.startswith(
+                "几", start + cut
+            ):
                 return None  # a bare magnitude, unless "十几个" (ten-odd)
             end = start + cut
             timed = self._time_unit_follows(end) or (
@@ -404,7 +449,13 @@ class _Reader(SentenceReader):
                 if word.startswith(("多", "余")):
                     approx_after = "over"
                 cursor = measure.end()
-        if unit == "count" and arabic and "." not in raw and measure is None and raw[-1:] not in "万亿":
+        if (
+            unit == "count"
+            and arabic
+            and "." not in raw
+            and measure is None
+            and raw[-1:] not in "万亿"
+        ):
             return None
         after = _APPROX_AFTER.match(text, cursor)
         if after:

@@ -99,9 +99,12 @@ def currencies() -> Currencies:
         else:
             symbols[key] = code  # "S$"
     shared = {
-        symbol: (spec["default"], {code: tuple(words) for code, words in spec.items() if code != "default"})
+        symbol: (
+            spec["default"],
+            {code: tuple(words) for code, words in spec.items() if code != "default"},
+        )
         for symbol, spec in data["shared"].items()
-    }  # fmt: skip
+    }
     return Currencies(
         codes=frozenset(codes),
         symbols={k: v for k, v in symbols.items() if k not in shared},

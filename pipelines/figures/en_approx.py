@@ -41,6 +41,7 @@ UP_FROM: Final = re.compile(
     re.IGNORECASE,
 )
 
+
 def approx_before(text: str, start: int) -> tuple[str, int]:
     """The approximator ending right before ``start`` and where it begins (or exact)."""
     window = text[max(0, start - 30) : start]
@@ -57,6 +58,7 @@ def approx_before(text: str, start: int) -> tuple[str, int]:
     ):
         return "exact", start  # "bumps the frame rate up to 60FPS": raised to, not a cap
     return kind, start - (len(window) - match.start())
+
 
 #: "by a margin of 48% to 38%", "voted 9 to 1": two sides, not the ends of a range.
 _SIDES: Final = re.compile(r"\b(?:by|margin\s+of|vot(?:e|ed|es|ing)|ratio\s+of)\s+(?:a\s+)?$", re.I)
@@ -106,6 +108,7 @@ def share_unit(first: Mention, second: Mention, text: str) -> None:
     elif first.metric and (not second.metric or second.inherit):
         second.metric, second.metric_span, second.inherit = first.metric, first.metric_span, False
 
+
 def leading(value: float) -> float:
     """The digits part of a scaled value (2e9 -> 2), to scale "2-3 billion"'s first number."""
     scale = 1.0
@@ -154,8 +157,11 @@ def pair_ranges(text: str, out: list[Mention]) -> None:
     for mention in out:
         if mention.role is not None:
             continue
-        if not re.search(r"\b(?:up|down)\s+from\s+(?:just\s+|only\s+)?(?:US\$|\$|€|¥)?$",
-                         text[max(0, mention.start - 25) : mention.start], re.IGNORECASE):  # fmt: skip
+        if not re.search(
+            r"\b(?:up|down)\s+from\s+(?:just\s+|only\s+)?(?:US\$|\$|€|¥)?$",
+            text[max(0, mention.start - 25) : mention.start],
+            re.IGNORECASE,
+        ):
             continue
         previous = [m for m in out if m.end <= mention.start and m.unit == mention.unit]
         if previous:

@@ -46,7 +46,7 @@ __all__ = [
     "YEAR_LIKE",
     "candidates",
     "unit_name",
-]  # fmt: skip
+]
 
 WORD_NUMBERS: Final = (
     "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -59,13 +59,26 @@ DENOMS: Final = (
 )
 
 ORDINAL_WORDS: Final = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
-}  # fmt: skip
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
 
 MULTIPLE_VERBS: Final = {
-    "doubled": 2.0, "tripled": 3.0, "trebled": 3.0, "quadrupled": 4.0, "double": 2.0, "triple": 3.0,
-}  # fmt: skip
+    "doubled": 2.0,
+    "tripled": 3.0,
+    "trebled": 3.0,
+    "quadrupled": 4.0,
+    "double": 2.0,
+    "triple": 3.0,
+}
 
 #: One scan finds every number-like atom; the named group says which kind it is.
 ATOM: Final = re.compile(
@@ -94,7 +107,9 @@ MAGNITUDE: Final = re.compile(
 )
 
 #: A magnitude word inside a figure's span ("5.51 million"), to scale the other end of a range.
-MAGNITUDE_IN: Final = re.compile(r"(?<=[\d\s])(?:trillion|billion|million|thousand|bn|tn|mn)\b", re.I)
+MAGNITUDE_IN: Final = re.compile(
+    r"(?<=[\d\s])(?:trillion|billion|million|thousand|bn|tn|mn)\b", re.I
+)
 
 PLUS: Final = re.compile(r"(?:\+|-plus\b)(?![\dA-Za-z])")  # "1,700+", "100-plus"
 
@@ -155,14 +170,34 @@ LETTERS: Final = re.compile(r"[A-Za-z]+")
 #: Words an atom can start with; the scan tries the big pattern only where one of them (or a
 #: digit) stands, which is several times faster than letting it try every position.
 STARTERS: Final = frozenset(
-    [*WORD_NUMBERS.split("|"), *DENOMS.replace("?", "").split("|"), "a", "quarter", "thirds",
-     "quarters", "fourths", "fifths", "sixths", "sevenths", "eighths", "ninths", "tenths",
-     "doubled", "tripled", "trebled", "quadrupled", "twice", "double", "triple",
-     *ORDINAL_WORDS]
-)  # fmt: skip
+    [
+        *WORD_NUMBERS.split("|"),
+        *DENOMS.replace("?", "").split("|"),
+        "a",
+        "quarter",
+        "thirds",
+        "quarters",
+        "fourths",
+        "fifths",
+        "sixths",
+        "sevenths",
+        "eighths",
+        "ninths",
+        "tenths",
+        "doubled",
+        "tripled",
+        "trebled",
+        "quadrupled",
+        "twice",
+        "double",
+        "triple",
+        *ORDINAL_WORDS,
+    ]
+)
 
 #: Substrings every starter word contains (a quick test before tokenizing a sentence).
 STARTER_STEMS: Final = tuple(sorted({w[:3] for w in STARTERS if len(w) >= 3} | {"half", "twice"}))
+
 
 def candidates(text: str) -> list[int]:
     """Positions where a number may start: each digit run, and each word that may open one."""
@@ -173,6 +208,7 @@ def candidates(text: str) -> list[int]:
     starts += [m.start() for m in LETTERS.finditer(text) if m.group().lower() in STARTERS]
     starts.sort()
     return starts
+
 
 RANK_VERB_BEFORE: Final = re.compile(
     r"\b(?:rank(?:s|ed|ing)?|plac(?:ed|es|ing))\s+(?:No\.\s?)?$", re.IGNORECASE

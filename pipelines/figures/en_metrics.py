@@ -29,7 +29,7 @@ from .en_phrases import (
     phrase_before,
     share_words,
     subset_words,
-)  # fmt: skip
+)
 from .metrics import display_words, is_money, metric_from_words, singular, unit_allows
 from .model import Mention, SentenceReader
 

@@ -18,11 +18,29 @@ from .metrics import DETERMINERS, display_words, is_money, metric_from_words, un
 from .vocabulary import words
 
 __all__ = [
-    "AUXILIARIES", "COUNTRY_OWNERS", "DECLINE_VERB", "GROWTH_VERB", "LEFT_STOP", "MONEY_HEADS",
-    "NATIONAL_AVERAGE", "NP_STOP", "OF_COUNTED", "OF_PHRASE", "PER", "PRONOUN_OBJ", "WORD",
-    "clause_bounds", "is_physical", "label_metric", "lexicon_near", "np_words", "of_target",
-    "phrase_before", "share_words", "subset_words",
-]  # fmt: skip
+    "AUXILIARIES",
+    "COUNTRY_OWNERS",
+    "DECLINE_VERB",
+    "GROWTH_VERB",
+    "LEFT_STOP",
+    "MONEY_HEADS",
+    "NATIONAL_AVERAGE",
+    "NP_STOP",
+    "OF_COUNTED",
+    "OF_PHRASE",
+    "PER",
+    "PRONOUN_OBJ",
+    "WORD",
+    "clause_bounds",
+    "is_physical",
+    "label_metric",
+    "lexicon_near",
+    "np_words",
+    "of_target",
+    "phrase_before",
+    "share_words",
+    "subset_words",
+]
 
 #: A noun phrase after a number ends at one of these (or at punctuation). (seeds/english.toml)
 NP_STOP: Final = words("np_stop")
@@ -61,6 +79,7 @@ DECLINE_VERB: Final = re.compile(
     r"reduc(?:ed|ing)|lower(?:ed)?|slid|down)\s+(?:by\s+)?(?:costs?\s+)?(?:by\s+)?$",
     re.IGNORECASE,
 )
+
 
 def np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]:
     """The noun phrase starting at ``pos``: its words, and its span (start, end).
@@ -106,6 +125,7 @@ def np_words(text: str, pos: int, limit: int = 6) -> tuple[list[str], int, int]:
             cursor += 1
     return words, start, end
 
+
 def plural_ahead(text: str, pos: int) -> bool:
     """Whether a plural head follows within three words ("venture capital *and* private
     equity firms"), so that "and" joins modifiers rather than two phrases."""
@@ -119,11 +139,13 @@ def plural_ahead(text: str, pos: int) -> bool:
         cursor = match.end()
     return False
 
+
 def is_plural_head(word: str) -> bool:
     lower = word.lower()
     if len(lower) <= 3 or not lower.endswith("s") or lower.endswith(("ss", "us", "is")):
         return lower in {"ips", "evs", "ais"}
     return not lower.endswith("'s") and not lower.endswith("’s")
+
 
 def of_target(text: str, pos: int) -> tuple[list[str], int, int] | None:
     """The "of ..." phrase after a share (``42% of China's advanced chip output``)."""
@@ -134,6 +156,7 @@ def of_target(text: str, pos: int) -> tuple[list[str], int, int] | None:
     if not words:
         return None
     return words, start, end
+
 
 def lexicon_near(
     terms: Sequence[tuple[int, int, Metric]], lo: int, hi: int, unit: str, anchor: int
@@ -154,14 +177,17 @@ def lexicon_near(
             best = (distance, metric, start, end)
     return None if best is None else best[1:]
 
+
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around a figure: between the nearest ``;``/``:``/``—``/``(`` boundaries."""
     lo = max(text.rfind(c, 0, start) for c in ';:—()"“”')
     hi_candidates = [i for i in (text.find(c, end) for c in ';—()"“”') if i != -1]
     return lo + 1, min(hi_candidates) if hi_candidates else len(text)
 
+
 def is_physical(unit: str) -> bool:
     return unit not in ("count", "%", "rank", "x") and not is_money(unit)
+
 
 #: Nouns a sum of money can name ("¥100 million equipment budgets"). (seeds/english.toml)
 MONEY_HEADS: Final = words("money_heads")
@@ -174,6 +200,7 @@ AUXILIARIES: Final = words("auxiliaries")
 
 #: Verbs skipped before the words that name a subset. (seeds/english.toml)
 QUALIFIER_VERBS: Final = words("qualifier_verbs")
+
 
 def subset_words(text: str) -> str:
     """The few content words after "of them" that say which subset a share is."""
@@ -189,7 +216,9 @@ def subset_words(text: str) -> str:
             break
     return display_words(words)
 
+
 NATIONAL_AVERAGE: Final = re.compile(r"\bnational\s+(?:average|level|figure)\s+(?:of\s+)?$", re.I)
+
 
 def phrase_before(before: str) -> list[str]:
     """The noun phrase ending ``before`` once verbs are dropped: "Online retail sales in
@@ -223,8 +252,10 @@ def phrase_before(before: str) -> list[str]:
         kept.pop(0)
     return kept
 
+
 #: Owners that name a country without saying which: never assumed to be China. (seeds/english.toml)
 COUNTRY_OWNERS: Final = words("country_owners")
+
 
 def share_words(words: Sequence[str], lexicon: MetricLexicon) -> tuple[str, int] | None:
     """Metric words of a share target and how many leading words are a non-name owner.
@@ -250,7 +281,9 @@ def share_words(words: Sequence[str], lexicon: MetricLexicon) -> tuple[str, int]
         return None
     return f"{owner} {metric}".strip(), skipped
 
+
 LABEL: Final = re.compile(r"^\s*(?P<label>[A-Z][A-Za-z&'’\- ]{1,40}?)\s*:\s")
+
 
 def label_metric(text: str, lexicon: MetricLexicon, start: int, unit: str) -> str | None:
     """A fact-box line "Venture money: investors put $87 billion ..." names its metric first."""

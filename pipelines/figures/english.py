@@ -54,7 +54,7 @@ from .en_forms import (
     YEAR_LIKE,
     candidates,
     unit_name,
-)  # fmt: skip
+)
 from .en_metrics import MetricReader
 from .en_phrases import GROWTH_VERB, OF_PHRASE, PRONOUN_OBJ, np_words
 from .metrics import is_money, metric_from_words
@@ -107,7 +107,9 @@ _DURATION_BEFORE: Final = re.compile(
 _MORE_NOUN: Final = re.compile(r"\s+(?:more|other|additional|extra|new)\s+[a-z]{3,}", re.IGNORECASE)
 
 #: "half a billion", "a quarter of a million": a fraction of the magnitude after it.
-_OF_MAGNITUDE: Final = re.compile(r"[\s\-]+(?:of\s+)?a[\s\-]+(?=(?:trillion|billion|million|thousand)\b)", re.I)
+_OF_MAGNITUDE: Final = re.compile(
+    r"[\s\-]+(?:of\s+)?a[\s\-]+(?=(?:trillion|billion|million|thousand)\b)", re.I
+)
 
 #: "one of the five pillars", "one of its two pilots": the total of a partitive is a count.
 _PARTITIVE_BEFORE: Final = re.compile(
@@ -116,9 +118,7 @@ _PARTITIVE_BEFORE: Final = re.compile(
 #: "the five years that", "the past two years": a span of time, not a reference back.
 _TIME_NEXT: Final = re.compile(r"[\s\-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
 #: "three of its parks", "two of his children": a spelled count of a group named after "of".
-_OF_GROUP: Final = re.compile(
-    r"\s+of\s+(?:the|its|their|his|her|our|these|those)\b", re.IGNORECASE
-)
+_OF_GROUP: Final = re.compile(r"\s+of\s+(?:the|its|their|his|her|our|these|those)\b", re.IGNORECASE)
 
 
 class _Reader(MetricReader):
@@ -143,7 +143,10 @@ class _Reader(MetricReader):
     def _glued_money(self, start: int) -> Mention | None:
         """A number glued to a currency prefix ("EUR50m", "RM23.50", "$US55m"); the scan skips
         digits after letters, which are otherwise codes ("A100")."""
-        if not self.text[start - 1 : start].isalpha() or currency_before(self.text, start)[0] is None:
+        if (
+            not self.text[start - 1 : start].isalpha()
+            or currency_before(self.text, start)[0] is None
+        ):
             return None
         match = GLUED_NUMBER.match(self.text, start)
         return self._number(start, match.end(), match.group()) if match is not None else None
@@ -248,10 +251,18 @@ class _Reader(MetricReader):
         snum, sden = match.group("snum"), match.group("sden")
         plain_of = re.match(r"\s*of\s", match.group()[len(snum) :]) is not None
         after = self.text[match.end() : match.end() + 1]
-        if plain_of and sden.isdigit() and (np_words(self.text, match.end())[0] or after in ("-", "+")):
+        if (
+            plain_of
+            and sden.isdigit()
+            and (np_words(self.text, match.end())[0] or after in ("-", "+"))
+        ):
             # "29 of 50 states": two counts; "one out of every three", "7 in 10": a share
-            return self._number(match.start(), match.start() + len(snum), snum,
-                                None if snum.isdigit() else parse_en_word(snum))  # fmt: skip
+            return self._number(
+                match.start(),
+                match.start() + len(snum),
+                snum,
+                None if snum.isdigit() else parse_en_word(snum),
+            )
         num = float(snum) if snum.isdigit() else parse_en_word(snum)
         den = float(sden) if sden.isdigit() else parse_en_word(sden)
         if num is None or den is None:
@@ -374,7 +385,12 @@ class _Reader(MetricReader):
                 over, cursor = True, plus.end()
         elif currency is None:
             named = currency_after(text, cursor)  # "5 Hong Kong dollars", "50 EUR", "3 cents"
-            if named is not None and magnitude == 1.0 and YEAR_LIKE.fullmatch(raw) and named[0].isupper():
+            if (
+                named is not None
+                and magnitude == 1.0
+                and YEAR_LIKE.fullmatch(raw)
+                and named[0].isupper()
+            ):
                 named = None  # "2015 UAH Spring Career Fair": a year before a name, not hryvnias
             if named is not None:
                 currency, scale, cursor = named
@@ -420,11 +436,17 @@ class _Reader(MetricReader):
             approx == "over"
             and unit in TIME_UNITS
             and re.match(r"over\b", text[approx_start:], re.I)
-            and not re.search(r"\b(?:just|well|a\s+little|slightly|little)\s+$", text[max(0, approx_start - 12) : approx_start], re.I)
+            and not re.search(
+                r"\b(?:just|well|a\s+little|slightly|little)\s+$",
+                text[max(0, approx_start - 12) : approx_start],
+                re.I,
+            )
         ):
             approx, approx_start = "exact", left  # "over 5 years" is a span of time
-        if spelled is not None and not occurrences and not self._spelled_is_figure(
-            value, unit, magnitude, approx, cursor
+        if (
+            spelled is not None
+            and not occurrences
+            and not self._spelled_is_figure(value, unit, magnitude, approx, cursor)
         ):
             return None
         if (
@@ -474,9 +496,13 @@ class _Reader(MetricReader):
             return False  # "could one day be used": someday, not a duration ("for one day")
         if magnitude != 1.0 or unit == "%" or is_money(unit) or unit != "count":
             return True
-        if OR_NEXT.match(self.text, cursor) or _OR_BEFORE.search(self.text, max(0, cursor - 40), cursor):
+        if OR_NEXT.match(self.text, cursor) or _OR_BEFORE.search(
+            self.text, max(0, cursor - 40), cursor
+        ):
             return True  # "two or three times", "five or six.": an end of a range
-        if value >= 2 and (_OF_GROUP.match(self.text, cursor) or _MORE_NOUN.match(self.text, cursor)):
+        if value >= 2 and (
+            _OF_GROUP.match(self.text, cursor) or _MORE_NOUN.match(self.text, cursor)
+        ):
             return True  # "three of its parks", "two of his children", "three more bodies"
         words, _, _ = np_words(self.text, cursor)
         return value >= 2 and (bool(words) or approx != "exact")

@@ -188,6 +188,8 @@ def _continues_list(text: str, start: int) -> bool:
             return False
         line_start = prev_start
     return False
+
+
 _ZH_NUMERAL: Final = re.compile("[零〇一二两三四五六七八九十百千万亿半番成]")
 
 
@@ -275,9 +277,7 @@ def _window_claims(
             metric = _strip_place(metric, chunk, mention, local)
             metrics[index] = metric
         others = [m.metric_span for m in kept if m is not mention and m.metric_span]
-        subject, origin = _subject(
-            ctx, chunk, lo, lang, mention, metric, candidates, carry, others
-        )
+        subject, origin = _subject(ctx, chunk, lo, lang, mention, metric, candidates, carry, others)
         name = subject.name if subject is not None else None
         if subject is not None:
             metric = _drop_owner(metric, subject)

@@ -57,9 +57,19 @@ _ZH: Final = re.compile(
 
 
 _KINDS: Final = (
-    "since", "by", "asof", "inyear", "paren", "named", "last", "this", "next", "annual",
-    "monthly", "daily",
-)  # fmt: skip
+    "since",
+    "by",
+    "asof",
+    "inyear",
+    "paren",
+    "named",
+    "last",
+    "this",
+    "next",
+    "annual",
+    "monthly",
+    "daily",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,19 +30,37 @@ with _NAMES.open("rb") as _handle:
 _NUMBERED_NOUNS: Final = "|".join(re.escape(noun) for noun in _NAME_DATA["numbered_nouns"])
 #: Index names whose number is part of the name, wherever they stand (seeds/names.toml).
 _INDICES: Final = "|".join(
-    re.escape(name).replace(r"\ ", r"\s").replace(r"\-", r"[\s\-]") for name in _NAME_DATA["indices"]
+    re.escape(name).replace(r"\ ", r"\s").replace(r"\-", r"[\s\-]")
+    for name in _NAME_DATA["indices"]
 )
 
 #: Statistics named by the length of their period: "52-week high", "200-day moving average".
-_PERIOD_STATS: Final = "|".join(re.escape(w).replace(r"\ ", r"\s") for w in _NAME_DATA["period_statistics"])
+_PERIOD_STATS: Final = "|".join(
+    re.escape(w).replace(r"\ ", r"\s") for w in _NAME_DATA["period_statistics"]
+)
 _PERIOD_UNITS: Final = "week|day|month|year"
 
 _CLOCK: Final = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _INDEX_GATES: Final = tuple(
-    {re.split(r"[\s\-/]", name)[0] if name[1:2] != " " else name[:3] for name in _NAME_DATA["indices"]}
+    {
+        re.split(r"[\s\-/]", name)[0] if name[1:2] != " " else name[:3]
+        for name in _NAME_DATA["indices"]
+    }
 )
-_MONTH_WORDS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                       "Dec")  # fmt: skip
+_MONTH_WORDS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 # (gate, pattern): a pattern runs only when one of its gate substrings occurs in the sentence
 # (None: always). Patterns are kept apart rather than joined into one alternation, because a
@@ -66,7 +84,10 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Live-blog timestamps opening an entry: "17.00 We are going to leave ...", "09.52 In Indonesia"
     (None, r"^\s*(?:[01]\d|2[0-3])[.:][0-5]\d(?=\s+[A-Z\"“‘']|\s*$)"),
     # Emergency and dialled numbers: "calling 911", "a 911 dispatch operator"
-    (("911", "call", "dial", "phone"), r"\b(?:call(?:ed|ing|s)?|dial(?:l?ed|l?ing|s)?|phoned?)\s+\d{3,}\b|\b911\b"),
+    (
+        ("911", "call", "dial", "phone"),
+        r"\b(?:call(?:ed|ing|s)?|dial(?:l?ed|l?ing|s)?|phoned?)\s+\d{3,}\b|\b911\b",
+    ),
     # Clock times in words: "twelve o'clock", "three or four a.m."
     (
         ("o'clock", "o’clock", "a.m.", "p.m."),
@@ -75,7 +96,10 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Years cut to two digits: in ’91, the ’80s
     (("’", "'"), r"(?<![\w’'])[’']\d{2}s?\b"),
     # Month-name dates: October 18, 2024 / 18 October / March 2025 / the 18th of May
-    (_MONTH_WORDS, rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:[-–]\d{{1,2}})?(?:,?\s+\d{{4}})?(?!\d|,\d)"),
+    (
+        _MONTH_WORDS,
+        rf"\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:[-–]\d{{1,2}})?(?:,?\s+\d{{4}})?(?!\d|,\d)",
+    ),
     (_MONTH_WORDS, rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?"),
     (_MONTH_WORDS, rf"\b{_MONTHS}\.?,?\s+\d{{4}}\b"),
     # Chinese dates: 2025年3月1日, 3月1日, 2025年底, 3月份, 一九九八年
@@ -101,7 +125,10 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("[",), r"^\s*\[[^\]\n]{0,120}\]\s*$"),
     # Street blocks: "the 23300 block of Edmond Street"; a 24-hour clock: "departed at 2100 on Sunday"
     (("block",), r"\b\d+\s+block\s+of\b"),
-    (("at ",), r"\bat\s+(?:[01]\d|2[0-3])[0-5]\d\b(?=\s+(?:hours|hrs|GMT|BST|UTC|local|on|today|tonight)\b)"),
+    (
+        ("at ",),
+        r"\bat\s+(?:[01]\d|2[0-3])[0-5]\d\b(?=\s+(?:hours|hrs|GMT|BST|UTC|local|on|today|tonight)\b)",
+    ),
     # British numbers: 08000 858531, 0800 858 531, 020 7946 0018
     (None, r"\b0\d{2,4}[\s\-]\d{3}[\s\-]?\d{3,4}\b"),
     # Citations: "Developmental Biology 392(2): 404–418", "doi:10.1016/j.ydbio.2014.06.005"
@@ -133,8 +160,14 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
         rf"(?:[—–-]+\s*and\s+[\w\-]+\s*[—–-]+\s*)?(?:{_PERIOD_STATS})\b)",
     ),
     # A list title quoted or cited: “10 Breakthrough Technologies 2014”, (see 35 Innovators Under 35)
-    (("“", '"', "(see"), r"(?:(?<=[“\"])|(?<=\(see ))\d{1,4}\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+(?:\s+\d+)?"),
-    (("trailing", "Trailing"), r"(?i:\btrailing[\s\-]\d{1,2}[\s\-](?:months?|weeks?|days?|years?)\b)"),
+    (
+        ("“", '"', "(see"),
+        r"(?:(?<=[“\"])|(?<=\(see ))\d{1,4}\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+(?:\s+\d+)?",
+    ),
+    (
+        ("trailing", "Trailing"),
+        r"(?i:\btrailing[\s\-]\d{1,2}[\s\-](?:months?|weeks?|days?|years?)\b)",
+    ),
     # Index names: S&P 500, Nikkei 225, TA-125 (seeds/names.toml); codes of a capitalized name
     # and a hyphen: FFF-258, F-35
     (_INDEX_GATES, rf"\b(?:{_INDICES})\b"),
@@ -154,10 +187,16 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     (("year",), r"\d(?<!\w\d)\d{0,2}[\s\-]year[\s\-]old\b"),
     (("aged",), r"\baged\s+\d{1,3}\b"),
     (("age",), r"\bages?\s+(?:of\s+)?\d{1,3}(?:\s*(?:to|-|–|and|or)\s*\d{1,3})?\b"),
-    (("younger", "older"), r"\b(?:younger|older)\s+than\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|years?\s+(?:of|in|on|at)))"),
+    (
+        ("younger", "older"),
+        r"\b(?:younger|older)\s+than\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|years?\s+(?:of|in|on|at)))",
+    ),
     # News gives ages in commas after a name: "Cathy Medernach, 48, told ..."
     ((",",), r"\b[A-Z][A-Za-z]+,\s\d{1,3}(?=,)"),
-    (("turn",), r"\bturn(?:ed|s|ing)?\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|million|billion|years?\s+(?:ago|earlier)))"),
+    (
+        ("turn",),
+        r"\bturn(?:ed|s|ing)?\s+\d{1,3}\b(?![\s\-]*(?:%|percent|per|million|billion|years?\s+(?:ago|earlier)))",
+    ),
     (
         ("per", "every"),
         r"\b(?:per|for\s+every)\s+\d{1,3}(?:,\d{3})*(?:\s+(?:people|residents|"
@@ -175,7 +214,10 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
         ("won", "beat", "lost", "drew", "trailed", "led", "ended", "finished"),
         r"\b(?:won|beat|lost|drew|trailed|led|ended|finished)\s+\d{1,2}[-–]\d{1,2}\b",
     ),
-    (("score", "halftime", "half-time"), r"\d(?<![\d.]\d)\d?[-–]\d{1,2}(?=\s+(?:at\s+)?(?:halftime|half-time|the\s+break)\b)|\bscore\s(?:was|is|of)\s\d{1,2}[-–]\d{1,2}\b"),
+    (
+        ("score", "halftime", "half-time"),
+        r"\d(?<![\d.]\d)\d?[-–]\d{1,2}(?=\s+(?:at\s+)?(?:halftime|half-time|the\s+break)\b)|\bscore\s(?:was|is|of)\s\d{1,2}[-–]\d{1,2}\b",
+    ),
     # Addresses: Building 3, Room 1204, 88 Keyuan Road, 1000号, 3号楼
     (
         (

@@ -84,7 +84,9 @@ def _spelling_key(text: str) -> str:
 def _spellings() -> dict[str, str]:
     with _DATA.open("rb") as handle:
         data = tomllib.load(handle)
-    return {_spelling_key(word): unit for unit, words in data["spellings"].items() for word in words}
+    return {
+        _spelling_key(word): unit for unit, words in data["spellings"].items() for word in words
+    }
 
 
 @cache

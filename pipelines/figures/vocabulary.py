@@ -40,7 +40,9 @@ def approximator_pattern() -> re.Pattern[str]:
     """The approximator ending right before a number (or its currency), one group per kind."""
     groups = _data()["approximators"]
     alternatives = "|".join(
-        f"(?P<{kind}>" + "|".join(_phrase(p) for p in sorted(groups[kind], key=len, reverse=True)) + ")"
+        f"(?P<{kind}>"
+        + "|".join(_phrase(p) for p in sorted(groups[kind], key=len, reverse=True))
+        + ")"
         for kind in APPROX_KINDS
     )
     return re.compile(rf"(?:{alternatives})\s*(?:US\$|HK\$|\$|€|¥|£|RMB\s?)?\s*$", re.IGNORECASE)

@@ -71,12 +71,16 @@ def _history_url(datasette: Any, database: str, key: str) -> str:
 
 
 @hookimpl
-def render_cell(row: Any, value: Any, column: str, table: str | None, database: str,
-                datasette: Any) -> markupsafe.Markup | None:  # fmt: skip
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> markupsafe.Markup | None:
     if database != _database(datasette) or value is None or isinstance(value, dict):
         return None
-    if column == "key" and isinstance(value, str) and table in (None, "claims",
-                                                                 "claim_events", "claim_keys"):  # fmt: skip
+    if (
+        column == "key"
+        and isinstance(value, str)
+        and table in (None, "claims", "claim_events", "claim_keys")
+    ):
         return markupsafe.Markup('<a href="{}" title="history and chart">{}</a>').format(
             _history_url(datasette, database, value), value
         )
@@ -111,8 +115,9 @@ async def _figure(datasette: Any, database: str, key: str) -> tuple[list, list]:
 
 
 @hookimpl
-def extra_template_vars(template: str, database: str | None, view_name: str, request: Any,
-                        datasette: Any) -> Any:  # fmt: skip
+def extra_template_vars(
+    template: str, database: str | None, view_name: str, request: Any, datasette: Any
+) -> Any:
     if request is None or database is None or database != _database(datasette):
         return None
     if not request.path.rstrip("/").endswith("/figure_history"):
@@ -168,8 +173,10 @@ async def _chart_png(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/deltawatch/chart\.svg$", _chart_svg), (r"^/-/deltawatch/chart\.png$",
-                                                          _chart_png)]  # fmt: skip
+    return [
+        (r"^/-/deltawatch/chart\.svg$", _chart_svg),
+        (r"^/-/deltawatch/chart\.png$", _chart_png),
+    ]
 
 
 @hookimpl

@@ -71,9 +71,7 @@ def page_sentences(folder: Path, page: str) -> PageSentences | None:
     """The sentences and claims of ``folder/page`` as the product sees them (None: no text)."""
     path = folder / page
     url = f"https://corpus.invalid/{page}"
-    fetched = Page(
-        source="corpus", url=url, fetched_url=url, status=200, body=path.read_bytes()
-    )
+    fetched = Page(source="corpus", url=url, fetched_url=url, status=200, body=path.read_bytes())
     try:
         article = article_from_page(fetched)
     except ExtractionError:
