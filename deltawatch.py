@@ -327,14 +327,17 @@ def _crawl_with_progress(sources: Sequence[Any], db: str, trigger: str, **option
         )
 
 
-def redis_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def redis_option(
+    help_text: str, *, required: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--redis URL`` (env DELTAWATCH_REDIS): the Redis of a cluster of workers (issue 8)."""
     return click.option(
         "--redis",
         "redis_url",
         envvar="DELTAWATCH_REDIS",
         metavar="URL",
-        help=f"{help_text} e.g. redis://127.0.0.1:6379/0 (env DELTAWATCH_REDIS).",
+        required=required,
+        help=f"{help_text} e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).",
     )
 
 
@@ -504,14 +507,7 @@ def _log_to_stderr() -> None:
 
 
 @cli.command("worker")
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="DELTAWATCH_REDIS",
-    metavar="URL",
-    required=True,
-    help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).",
-)
+@redis_option("The cluster's Redis,", required=True)
 @click.option(
     "--sources",
     "sources_file",
@@ -550,14 +546,7 @@ def worker_cmd(redis_url: str, sources_file: str | None, heartbeat: float) -> No
 
 
 @cli.command("ingest")
-@click.option(
-    "--redis",
-    "redis_url",
-    envvar="DELTAWATCH_REDIS",
-    metavar="URL",
-    required=True,
-    help="The cluster's Redis, e.g. redis://10.0.0.5:6379/0 (env DELTAWATCH_REDIS).",
-)
+@redis_option("The cluster's Redis,", required=True)
 @click.option(
     "--sources",
     "sources_file",
