@@ -20,7 +20,6 @@ import contextlib
 import ctypes
 import gc
 import signal
-import sqlite3
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,8 +27,9 @@ from typing import Any
 
 from scrapers.run import RunReport, SourceReport, crawl, run_in_reactor
 from seeds.config import Source
+from storage.db import limit_sqlite_memory
 
-__all__ = ["batch_result", "limit_sqlite_memory", "rss_mb", "serve_batches"]
+__all__ = ["batch_result", "rss_mb", "serve_batches"]
 
 #: How often an idle process looks at its pipe and its stop flag.
 _IDLE_POLL = 0.05
@@ -42,19 +42,6 @@ BATCH_SETTINGS: dict[str, Any] = {
         "scrapy.extensions.memusage.MemoryUsage": None,
     },
 }
-
-
-#: SQLite's memory in a crawl process, all connections together. The store asks for a 64 MB
-#: page cache per connection, and the pipeline's one connection lives as long as the process:
-#: its cache would grow with the store (10,000 sources: +30 MB per crawl process), not with
-#: the batch. Past this soft limit SQLite reuses cache pages instead of adding more.
-SQLITE_HEAP_MB = 16
-
-
-def limit_sqlite_memory(mb: float = SQLITE_HEAP_MB) -> None:
-    """Cap SQLite's memory for this whole process (``soft_heap_limit`` is process-wide)."""
-    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
-        conn.execute(f"PRAGMA soft_heap_limit = {int(mb * 1024 * 1024)}")
 
 
 def rss_mb() -> float:

@@ -11,6 +11,7 @@ Every schema change is a named migration, applied in order and recorded in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -19,7 +20,15 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-__all__ = ["SCHEMA_VERSION", "BackupReport", "backup", "migrations", "open_db", "open_readonly"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "BackupReport",
+    "backup",
+    "limit_sqlite_memory",
+    "migrations",
+    "open_db",
+    "open_readonly",
+]
 
 #: How long a writer waits for another writer's transaction before failing.
 BUSY_TIMEOUT_MS = 30_000
@@ -349,6 +358,19 @@ def _configure(db: sqlite_utils.Database) -> None:
     # hundred MB, and the diff's look-ups and inserts land all over them. 64 MB keeps the
     # hot upper levels of every index in memory (memory is allocated only as pages are read).
     db.execute("PRAGMA cache_size = -65536")
+
+
+#: SQLite's memory in a long-lived crawl process (``scrapers/pool.py``), all connections together. The store asks for a 64 MB
+#: page cache per connection, and the pipeline's one connection lives as long as the process:
+#: its cache would grow with the store (10,000 sources: +30 MB per crawl process), not with
+#: the batch. Past this soft limit SQLite reuses cache pages instead of adding more.
+SQLITE_HEAP_MB = 16
+
+
+def limit_sqlite_memory(mb: float = SQLITE_HEAP_MB) -> None:
+    """Cap SQLite's memory for this whole process (``soft_heap_limit`` is process-wide)."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute(f"PRAGMA soft_heap_limit = {int(mb * 1024 * 1024)}")
 
 
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
