@@ -31,6 +31,7 @@ __all__ = [
     "detect_language",
     "extract_article",
     "extract_text_file",
+    "warm_up",
 ]
 
 #: Bump when extraction or cleaning changes what text a page gives (``reprocess`` records it).
@@ -181,6 +182,12 @@ def _config(lang: str):
         config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
         config.set("DEFAULT", "MIN_OUTPUT_SIZE", "20")
     return config
+
+
+def warm_up() -> None:
+    """Import trafilatura and read its configuration now: an analysis process does it at its
+    start, so the first page does not wait for it."""
+    _config("en")
 
 
 def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:

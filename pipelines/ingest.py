@@ -182,9 +182,9 @@ def analysis_process_init(crawl_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pipeline_version()  # the figure finder, loaded before the first page comes
-    from pipelines.extract import _config
+    from pipelines.extract import warm_up
 
-    _config("en")
+    warm_up()
 
     def watch() -> None:
         while True:
