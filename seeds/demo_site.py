@@ -34,6 +34,10 @@ class SiteServer(ThreadingHTTPServer):
     """A static server over layered folders; ``layers`` may be swapped at any time."""
 
     daemon_threads = True
+    #: socketserver listens with a backlog of 5: a crawl opening more connections at once on a
+    #: busy machine gets some dropped, and their connect waits for the kernel's SYN retry (1 s,
+    #: then 3 s), longer than a short download timeout.
+    request_queue_size = 128
     layers: Sequence[Path]
     delay: float = 0.0  # seconds before each answer: a slow site, for tests of stopping
     #: False: no ETag and no 304, like the many news sites behind CDNs that send no validator.

@@ -135,6 +135,10 @@ class FaultSite:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    #: socketserver listens with a backlog of 5: a crawl opening more connections at once on a
+    #: busy machine gets some dropped, and their connect waits for the kernel's SYN retry (1 s,
+    #: then 3 s), longer than a short download timeout.
+    request_queue_size = 128
     site: FaultSite
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -112,6 +112,10 @@ class CountingServer(ThreadingHTTPServer):
     """Static files; counts and timestamps every request it answers."""
 
     daemon_threads = True
+    #: socketserver listens with a backlog of 5: a crawl opening more connections at once on a
+    #: busy machine gets some dropped, and their connect waits for the kernel's SYN retry (1 s,
+    #: then 3 s), longer than a short download timeout.
+    request_queue_size = 128
 
     def __init__(self, root: Path) -> None:
         super().__init__(("127.0.0.1", 0), partial(_Handler, directory=str(root)))

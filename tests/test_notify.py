@@ -79,6 +79,10 @@ class Hook(ThreadingHTTPServer):
     """A webhook receiver: records every POST (path, JSON body) before it answers 200."""
 
     daemon_threads = True
+    #: socketserver listens with a backlog of 5: a crawl opening more connections at once on a
+    #: busy machine gets some dropped, and their connect waits for the kernel's SYN retry (1 s,
+    #: then 3 s), longer than a short download timeout.
+    request_queue_size = 128
 
     def __init__(self, port: int = 0) -> None:
         self.posts: list[tuple[str, dict[str, Any]]] = []
