@@ -719,3 +719,18 @@ def test_lexicons_load_and_refuse_bad_files(tmp_path: Path) -> None:
 def test_prose_words_pint_reads_as_units_are_not_units() -> None:
     """ "the total for 2025 has been revised": "has" is a verb, not hectares."""
     assert extract_claims("The venture total for 2025 has been revised after late deals.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Until Dawn was a breakout hit for the PS4 last year.", []),  # a name, not £4
+        ("The deal is worth PS8.1bn to the group.", [(8.1e9, "GBP")]),  # a mangled "£"
+        ("Shanghai now has 911 registered chip firms.", [(911.0, "count")]),  # not the phone line
+        ("A 911 dispatch operator took the call.", []),
+        ("The index did not move one bit.", []),
+        ("The bus carries eight bits per cycle.", [(8.0, "bit")]),  # only "one bit" is an idiom
+    ],
+)
+def test_names_and_idioms_that_look_like_figures(text: str, expected: list) -> None:
+    assert [(c.value, c.unit) for c in extract_claims(text)] == expected

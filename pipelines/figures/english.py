@@ -356,6 +356,13 @@ class _Reader(MetricReader):
             power, end = exponent
             value *= 10.0**power
         currency, written, left = currency_before(text, start)
+        if (
+            written == "PS"
+            and start == left + 2
+            and raw.isdigit()
+            and not MAGNITUDE.match(text, end)
+        ):
+            return None  # "PS4", "PS5": a name; a mangled "£" leads a real amount ("PS8.1bn")
         if written == "$" and self.dollar is not None:
             currency = self.dollar  # "NZ$27.8b ..., Australia ($26.2b)": the dollar named first
         elif "$" in written and written != "$":
@@ -490,7 +497,7 @@ class _Reader(MetricReader):
         them ("two women", "seven others"), and from one with a unit ("one minute", "four
         months"), as tests/gold/real.py's guide has it; a lone "one" is mostly the article.
         """
-        if unit == "bit" or (unit == "point" and value == 1):
+        if value == 1 and unit in ("bit", "point"):
             return False  # "not one bit", "at one point": idioms, not a data size or a score
         if value == 1 and unit == "day" and not _DURATION_BEFORE.search(self.text, 0, cursor - 7):
             return False  # "could one day be used": someday, not a duration ("for one day")

@@ -83,10 +83,11 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     ),
     # Live-blog timestamps opening an entry: "17.00 We are going to leave ...", "09.52 In Indonesia"
     (None, r"^\s*(?:[01]\d|2[0-3])[.:][0-5]\d(?=\s+[A-Z\"“‘']|\s*$)"),
-    # Emergency and dialled numbers: "calling 911", "a 911 dispatch operator"
+    # Dialled numbers and emergency lines: "calling 911", "a 911 dispatch operator", "999 call"
     (
-        ("911", "call", "dial", "phone"),
-        r"\b(?:call(?:ed|ing|s)?|dial(?:l?ed|l?ing|s)?|phoned?)\s+\d{3,}\b|\b911\b",
+        ("call", "dial", "phone", "dispatch", "operator", "emergency"),
+        r"\b(?:call(?:ed|ing|s)?|dial(?:l?ed|l?ing|s)?|phoned?)\s+\d{3,}\b"
+        r"|\b(?:911|999|112)\s+(?:calls?|dispatch\w*|operators?|emergency|cent(?:er|re)s?)\b",
     ),
     # Clock times in words: "twelve o'clock", "three or four a.m."
     (
