@@ -121,16 +121,12 @@ _FILLER = frozenset(
 
 
 @lru_cache(maxsize=65536)
-def _content_words(metric: str) -> frozenset[str]:
-    """Cached: the fuzzy match scores a new metric against every known metric of a subject
-    and unit, thousands in a store of a million claims, each time one is reported."""
-    return frozenset(w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER)
-
-
 def metric_words(metric: str) -> frozenset[str]:
     """The content words :func:`metric_similarity` compares (lowercased, ``'s`` and filler
-    words removed): a metric sharing none of them with another scores 0."""
-    return _content_words(metric)
+    words removed): a metric sharing none of them with another scores 0. Cached: the fuzzy
+    match scores a new metric against every known metric of a subject and unit, thousands
+    in a store of a million claims, each time one is reported."""
+    return frozenset(w for w in _WORD.findall(metric.lower().replace("'s", "")) if w not in _FILLER)
 
 
 def metric_similarity(a: str, b: str) -> float:
@@ -139,7 +135,7 @@ def metric_similarity(a: str, b: str) -> float:
     Filler words are left out first, or "share of China's advanced chip output" and
     "share of China's output value" would look alike for their "of China's".
     """
-    wa, wb = _content_words(a), _content_words(b)
+    wa, wb = metric_words(a), metric_words(b)
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / len(wa | wb)
@@ -202,11 +198,11 @@ def _keep_precise(
     """
     groups: dict[tuple[Any, ...], list[set[str]]] = {}
     for item in by_key.values():
-        groups.setdefault(fact(item), []).append(_content_words(metric(item)))
+        groups.setdefault(fact(item), []).append(metric_words(metric(item)))
     return {
         key: item
         for key, item in by_key.items()
-        if not any(_content_words(metric(item)) < words for words in groups[fact(item)])
+        if not any(metric_words(metric(item)) < words for words in groups[fact(item)])
     }
 
 
