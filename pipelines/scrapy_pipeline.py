@@ -45,7 +45,8 @@ _pool_lock = threading.Lock()
 #: The analysis process being started (in a thread), awaited by the pages that need it.
 _starting: asyncio.Future[None] | None = None
 
-#: Pages written between two commits: at most this many, or this many seconds' worth.
+#: Page writes between two commits (a changed page is two: its check, then its version): at
+#: most this many, or this many seconds' worth.
 BATCH_PAGES = 64
 BATCH_SECONDS = 0.5
 
