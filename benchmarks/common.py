@@ -151,7 +151,10 @@ def served(
 
 
 def timed_child(cmd: list[str]) -> tuple[float, float, int]:
-    """Run a command; return (wall seconds, peak RSS in MB of that child, exit code)."""
+    """Run a command; return (wall seconds, peak RSS in MB of that child, exit code).
+
+    ``ru_maxrss`` survives ``execve``: the peak is at least this (small) script's own size.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)

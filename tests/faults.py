@@ -518,10 +518,12 @@ def serve_faults(secret_file: Path) -> Iterator[FaultSite]:
 
 # -- running the real CLI with test settings ------------------------------------
 
+# The peak is the kernel's VmHWM of this process's own memory: getrusage's ru_maxrss survives
+# execve, so a child of a big pytest worker would report the worker's size (384 MB once on CI).
 _CHILD = """\
-import atexit, json, resource, sys
-atexit.register(lambda: print(
-    f"maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
+import atexit, json, pathlib, re, sys
+atexit.register(lambda: print("maxrss_kb=" + re.search(
+    r"VmHWM:\\s*(\\d+)", pathlib.Path("/proc/self/status").read_text())[1], file=sys.stderr))
 from scrapers import settings
 settings.BASE.update(json.loads(sys.argv[1]))
 import deltawatch
