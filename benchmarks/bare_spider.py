@@ -1,8 +1,9 @@
 """The baseline: a bare Scrapy spider that runs trafilatura on each page and keeps nothing.
 
 Same politeness settings as deltawatch's crawl, so the ratio measures our pipeline
-(cleaning, relevance, versioning, figures, diff, SQLite), not crawler tuning.
-Usage: python benchmarks/bare_spider.py SITEMAP_URL
+(cleaning, relevance, versioning, figures, diff, SQLite), not crawler tuning. With
+``--fetch-only`` it only fetches: the floor of any run that refetches every page.
+Usage: python benchmarks/bare_spider.py SITEMAP_URL [--fetch-only]
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from scrapy.utils.sitemap import Sitemap
 class BareSpider(scrapy.Spider):
     name = "bare"
 
-    def __init__(self, sitemap: str, **kwargs: object) -> None:
+    def __init__(self, sitemap: str, fetch_only: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.sitemap = sitemap
+        self.fetch_only = fetch_only
 
     async def start(self):
         yield scrapy.Request(self.sitemap, callback=self.parse_sitemap)
@@ -30,6 +32,9 @@ class BareSpider(scrapy.Spider):
             yield scrapy.Request(entry["loc"], callback=self.parse_page)
 
     def parse_page(self, response):
+        if self.fetch_only:
+            yield {"url": response.url, "bytes": len(response.body)}
+            return
         text = trafilatura.extract(response.text, url=response.url, with_metadata=True)
         yield {"url": response.url, "chars": len(text or "")}
 
@@ -49,5 +54,5 @@ if __name__ == "__main__":
         if not k.startswith(("DELTAWATCH", "ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES"))
     }
     process = AsyncCrawlerProcess(settings)
-    process.crawl(BareSpider, sitemap=sys.argv[1])
+    process.crawl(BareSpider, sitemap=sys.argv[1], fetch_only="--fetch-only" in sys.argv)
     process.start()
