@@ -364,13 +364,13 @@ class Ingestor:
         if known is None:
             return None
         if page.status == 304:
-            self._advance(known, changed=False)
+            self._advance(known, changed=False, feed_entry_hash=page.feed_entry_hash)
             return Outcome("not_modified", known["url"], known["id"])
         if (
             known["status"] == "active"
             and known["body_hash"] == hashlib.sha256(page.body).hexdigest()
         ):
-            self._advance(known, changed=False)
+            self._advance(known, changed=False, feed_entry_hash=page.feed_entry_hash)
             return Outcome("unchanged", known["url"], known["id"])
         return None
 
@@ -395,6 +395,7 @@ class Ingestor:
         changed: bool,
         fetched_url: str | None = None,
         body_hash: str | None = None,
+        feed_entry_hash: str | None = None,
     ) -> None:
         """Move an article on the recheck ladder: back to the start when it changed."""
         from storage.store import iso
@@ -414,6 +415,7 @@ class Ingestor:
                 next_check_at=due,
                 fetched_url=fetched_url,
                 body_hash=body_hash,
+                feed_entry_hash=feed_entry_hash,
             )
 
     def ingest_article(
@@ -472,7 +474,13 @@ class Ingestor:
                 if changed
                 else self.store.article_by_fetched_url(article.url) or {"id": result.article_id}
             )
-            self._advance(known, changed=changed, fetched_url=page.fetched_url, body_hash=body_hash)
+            self._advance(
+                known,
+                changed=changed,
+                fetched_url=page.fetched_url,
+                body_hash=body_hash,
+                feed_entry_hash=page.feed_entry_hash,
+            )
             if result.status in ("unchanged", "seen_before"):
                 return Outcome(result.status, article.url, result.article_id, result.version_id)
             if suspect is not None:

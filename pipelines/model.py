@@ -29,6 +29,9 @@ class Page:
     topic: bool = True  # keep only on-topic articles
     #: Why a known article was fetched before its recheck was due ("sitemap lastmod …").
     refetch_signal: str | None = None
+    #: The digest of the feed entry that listed it (``FeedEntry.digest``), kept with the
+    #: article: a later feed whose entry differs says the article changed.
+    feed_entry_hash: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -346,6 +346,17 @@ def m008_deliveries(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m009_feed_entry_hash(db: sqlite_utils.Database) -> None:
+    """The digest of the feed entry that last listed an article (title, summary, content).
+
+    Most RSS feeds date only publication, but rewrite an entry with its article: an entry
+    unlike the stored digest refetches the article at once, like a later ``<updated>``.
+    Articles stored before this have none, and get one at their next fetch from a feed.
+    """
+    db["articles"].add_column("feed_entry_hash", str)
+
+
 #: The number of migrations a store built by this code has.
 SCHEMA_VERSION = len(migrations._migrations)
 

@@ -658,7 +658,7 @@ class Store:
         return list(
             self.db.query(
                 "SELECT id, url, fetched_url, etag, last_modified, next_check_at, status,"
-                " last_seen_at FROM articles WHERE source = ?",
+                " last_seen_at, feed_entry_hash FROM articles WHERE source = ?",
                 [source],
             )
         )
@@ -689,14 +689,21 @@ class Store:
         next_check_at: str | None,
         fetched_url: str | None = None,
         body_hash: str | None = None,
+        feed_entry_hash: str | None = None,
     ) -> None:
-        """Move an article on the recheck ladder (None: left alone from now on)."""
+        """Move an article on the recheck ladder (None: left alone from now on).
+
+        ``feed_entry_hash``: the feed entry that listed this fetch; stored, it spends the
+        "feed entry changed" signal that may have asked for the fetch.
+        """
         row: dict[str, Any] = {"check_stage": stage, "next_check_at": next_check_at}
         row["last_seen_at"] = self.now()
         if fetched_url is not None:
             row["fetched_url"] = fetched_url
         if body_hash is not None:
             row["body_hash"] = body_hash
+        if feed_entry_hash is not None:
+            row["feed_entry_hash"] = feed_entry_hash
         self._update("articles", article_id, row)
 
     def retire(self, article_id: int, *, reason: str) -> None:

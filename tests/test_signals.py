@@ -102,3 +102,64 @@ def test_a_moved_date_refetches_that_article_only_and_logs_its_change(
     site_server.log.clear()
     assert run_cli("crawl", "--sources", str(sources), db=db_path).returncode == 0
     assert [p for p, _ in site_server.log if p.startswith("/news/")] == []
+
+
+def write_rss(site_dir: Path, base: str, summaries: dict[str, str]) -> None:
+    """An RSS 2.0 feed that dates only publication, as most do: no <updated>, no <lastmod>."""
+    items = "".join(
+        f"<item><title>{escape(STORIES[p].title)}</title><link>{base}{p}</link>"
+        f"<description>{escape(text)}</description>"
+        "<pubDate>Tue, 01 Sep 2026 08:00:00 GMT</pubDate></item>"
+        for p, text in summaries.items()
+    )
+    (site_dir / "feed.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Test Outlet</title><link>{base}/</link>{items}</channel></rss>"
+    )
+
+
+def test_a_rewritten_feed_entry_refetches_that_article_only(
+    site_dir: Path, site_server: SiteServer, tmp_path: Path, db_path: Path
+) -> None:
+    """A feed with no revision dates still says an article changed when its entry's text does."""
+    base = site_server.base_url
+    for path, story in STORIES.items():
+        sites.write_story(site_dir, path, story, base=base)
+    summaries = {p: story.paragraphs[0][:120] for p, story in STORIES.items()}
+    write_rss(site_dir, base, summaries)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        sites.sources_toml([{"name": "news", "kind": "feed", "url": base + "/feed.xml"}])
+    )
+    assert run_cli("crawl", "--sources", str(sources), db=db_path).returncode == 0
+
+    # Whitespace is not a change: the same entry re-wrapped refetches nothing.
+    write_rss(site_dir, base, {p: f"  {text}\n" for p, text in summaries.items()})
+    site_server.log.clear()
+    assert run_cli("crawl", "--sources", str(sources), db=db_path).returncode == 0
+    assert [p for p, _ in site_server.log if p.startswith("/news/")] == []
+
+    revised = sites.Story(
+        sites.UNICORNS.slug, sites.UNICORNS.title, list(sites.UNICORNS.paragraphs)
+    )
+    revised.paragraphs[0] = revised.paragraphs[0].replace("43 unicorns", "47 unicorns")
+    sites.write_story(site_dir, "/news/unicorns.html", revised, base=base)
+    write_rss(site_dir, base, summaries | {"/news/unicorns.html": revised.paragraphs[0][:120]})
+    site_server.log.clear()
+    result = run_cli("crawl", "--sources", str(sources), db=db_path)
+    assert result.returncode == 0, result.stderr
+    assert [p for p, _ in site_server.log if p.startswith("/news/")] == ["/news/unicorns.html"]
+    assert rows(db_path, "SELECT refetch_signal FROM article_versions WHERE n = 2") == [
+        ("feed entry changed",)
+    ]
+    changed = rows(
+        db_path,
+        "SELECT old_value, new_value FROM claim_events WHERE kind = 'changed'"
+        " AND key = 'shanghai|unicorns|count'",
+    )
+    assert changed == [(43, 47)]
+
+    # The new entry is stored with the fetch: the signal is spent.
+    site_server.log.clear()
+    assert run_cli("crawl", "--sources", str(sources), db=db_path).returncode == 0
+    assert [p for p, _ in site_server.log if p.startswith("/news/")] == []

@@ -77,6 +77,7 @@ class SourceSpider(scrapy.Spider):
         *,
         recheck: bool = False,
         signals: Mapping[str, tuple[str, str]] | None = None,
+        digests: Mapping[str, str] | None = None,
     ) -> Iterator[scrapy.Request]:
         """Requests for article pages: new ones, and known ones when due or said to have changed.
 
@@ -84,16 +85,22 @@ class SourceSpider(scrapy.Spider):
         for conditionally (ETag / Last-Modified), so an unchanged page costs a 304.
         ``signals``: by URL, what the source says of the article's last change (``("sitemap
         lastmod", UTC ISO time)``); a change after the article was last fetched refetches it
-        before its recheck is due, and the version it gives records why.
+        before its recheck is due, and the version it gives records why. ``digests``: by URL,
+        the digest of a feed's entry (:class:`~scrapers.spiders.feed.FeedEntry`); one unlike
+        the digest stored when the article was last fetched is a change too.
         """
-        signals = signals or {}
+        signals, digests = signals or {}, digests or {}
         for url in urls:
             if url in self.seen or not self.in_scope(url):
                 continue
             known = self.known.get(url)
             signal = None
+            digest = digests.get(url)
             if known is not None and not (recheck or self.refetch or known.get("due")):
                 signal = _newer(signals.get(url), known.get("last_seen_at"))
+                stored = known.get("feed_entry_hash")
+                if signal is None and digest and stored and digest != stored:
+                    signal = "feed entry changed"
                 if signal is None:
                     self.crawler.stats.inc_value("deltawatch/not_due")
                     continue
@@ -112,7 +119,11 @@ class SourceSpider(scrapy.Spider):
                 headers=headers,
                 callback=self.parse_article,
                 errback=self.failed,
-                meta={"handle_httpstatus_list": [304], "refetch_signal": signal},
+                meta={
+                    "handle_httpstatus_list": [304],
+                    "refetch_signal": signal,
+                    "feed_entry_hash": digest,
+                },
             )
 
     def parse_article(self, response: Response) -> Iterator[Page]:
@@ -130,6 +141,7 @@ class SourceSpider(scrapy.Spider):
             language=self.source.language,
             topic=self.source.topic,
             refetch_signal=response.meta.get("refetch_signal"),
+            feed_entry_hash=response.meta.get("feed_entry_hash"),
         )
 
     def failed(self, failure: Failure) -> Iterator[FetchError]:

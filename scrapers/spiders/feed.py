@@ -7,9 +7,10 @@ declares XML entities is refused before parsing (``scrapers.safexml``).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import feedparser
 import scrapy
@@ -18,20 +19,31 @@ from scrapy.http import Response
 from scrapers.safexml import declares_entities
 from scrapers.spiders.base import SourceSpider, signal_time
 
-__all__ = ["REFUSED_ENTITIES", "FeedSpider", "feed_entries", "feed_links"]
+__all__ = ["REFUSED_ENTITIES", "FeedEntry", "FeedSpider", "feed_entries", "feed_links"]
 
 REFUSED_ENTITIES = "refused: declares XML entities (entity-expansion risk)"
+
+
+class FeedEntry(NamedTuple):
+    """What a feed says of one article: where it is, and two signs that it was revised."""
+
+    link: str
+    #: The entry's ``<updated>``/``atom:updated`` (UTC ISO), or None when it gives only a
+    #: publication date: the feed's own word that the article was revised, and when.
+    updated: str | None
+    #: sha256 of the entry's title, summary and content (whitespace collapsed): most RSS
+    #: feeds date nothing but publication, yet rewrite an entry's text with its article.
+    digest: str
 
 
 def feed_links(body: bytes, base_url: str) -> tuple[list[str], str | None]:
     """Article links of a feed, newest first when dated; and an error when unreadable."""
     entries, problem = feed_entries(body, base_url)
-    return [link for link, _updated in entries], problem
+    return [entry.link for entry in entries], problem
 
 
-def feed_entries(body: bytes, base_url: str) -> tuple[list[tuple[str, str | None]], str | None]:
-    """``(link, updated)`` of each entry, newest first; ``updated`` (UTC ISO) is the entry's
-    ``<updated>``/``atom:updated``, the feed's own word that the article was revised."""
+def feed_entries(body: bytes, base_url: str) -> tuple[list[FeedEntry], str | None]:
+    """Each entry with a link, newest first; and an error when the feed is unreadable."""
     if declares_entities(body):
         return [], REFUSED_ENTITIES
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
@@ -45,7 +57,14 @@ def feed_entries(body: bytes, base_url: str) -> tuple[list[tuple[str, str | None
         key=lambda e: tuple(e.get("published_parsed") or e.get("updated_parsed") or ()),
         reverse=True,
     )
-    return [(e["link"], _updated(e)) for e in dated if e.get("link")], None
+    return [FeedEntry(e["link"], _updated(e), _digest(e)) for e in dated if e.get("link")], None
+
+
+def _digest(entry: Any) -> str:
+    parts = [entry.get("title") or "", entry.get("summary") or ""]
+    parts += [c.get("value") or "" for c in entry.get("content") or ()]
+    text = " ".join(" ".join(part.split()) for part in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _updated(entry: Any) -> str | None:
@@ -67,8 +86,9 @@ class FeedSpider(SourceSpider):
         if problem and not entries:
             yield self.navigation_error(response, problem)
             return
-        links = [(response.urljoin(link), updated) for link, updated in entries]
+        entries = [entry._replace(link=response.urljoin(entry.link)) for entry in entries]
         yield from self.article_requests(
-            (link for link, _ in links),
-            signals={link: ("feed updated", updated) for link, updated in links if updated},
+            (entry.link for entry in entries),
+            signals={e.link: ("feed updated", e.updated) for e in entries if e.updated},
+            digests={entry.link: entry.digest for entry in entries},
         )
