@@ -61,10 +61,24 @@ def article_html(i: int, base: str) -> str:
 <footer><p>Copyright 2026 Bench News. All rights reserved.</p></footer></body></html>"""
 
 
-def build_site(root: Path, pages: int, base: str) -> None:
+def build_site(root: Path, pages: int, base: str, *, corpus: Path | None = None) -> int:
+    """Write the site's pages, sitemap and robots.txt; returns how many pages it has.
+
+    ``corpus``: a folder of real pages (``*.html``, kept outside the repository) served
+    byte for byte, each once (their canonical links name their own articles), at most
+    ``pages`` of them; else ``pages`` generated articles.
+    """
     (root / "news").mkdir(parents=True, exist_ok=True)
-    for i in range(pages):
-        (root / "news" / f"{i}.html").write_text(article_html(i, base), encoding="utf-8")
+    if corpus is not None:
+        files = sorted(corpus.glob("*.html"))[:pages]
+        if not files:
+            raise SystemExit(f"no *.html pages in {corpus}")
+        for i, file in enumerate(files):
+            (root / "news" / f"{i}.html").write_bytes(file.read_bytes())
+        pages = len(files)
+    else:
+        for i in range(pages):
+            (root / "news" / f"{i}.html").write_text(article_html(i, base), encoding="utf-8")
     urls = "".join(f"<url><loc>{base}/news/{i}.html</loc></url>" for i in range(pages))
     (root / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -72,18 +86,25 @@ def build_site(root: Path, pages: int, base: str) -> None:
         encoding="utf-8",
     )
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+    return pages
 
 
-def sitemap_site(tmp: Path, pages: int) -> tuple[int, str, Path]:
-    """A generated site of ``pages`` articles under ``tmp/site`` and a sources file crawling
-    it through its sitemap (no delay, 8 requests in flight): ``(port, base URL, sources)``."""
+def sitemap_site(tmp: Path, pages: int, *, corpus: Path | None = None) -> tuple[int, str, Path]:
+    """A site of ``pages`` articles under ``tmp/site`` (generated, or real ones from
+    ``corpus``, see :func:`build_site`) and a sources file crawling it through its sitemap
+    (no delay, 8 requests in flight): ``(port, base URL, sources)``.
+
+    Real pages are not about Shanghai technology: their source is ``topic = false``, so
+    they go through the whole pipeline (figures, diff) instead of stopping at relevance.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    build_site(tmp / "site", pages, base)
+    build_site(tmp / "site", pages, base, corpus=corpus)
     sources = tmp / "sources.toml"
+    topic = "topic = false\n" if corpus is not None else ""
     sources.write_text(
         "[defaults]\ndelay = 0\nconcurrency = 8\n[[source]]\nname = 'bench'\n"
-        f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n",
+        f"kind = 'sitemap'\nurl = '{base}/sitemap.xml'\n{topic}",
         encoding="utf-8",
     )
     return port, base, sources
