@@ -11,6 +11,8 @@ CJK character carries about as much as an English word).
 from __future__ import annotations
 
 import codecs
+import ctypes
+import ctypes.util
 import re
 from collections import Counter
 from functools import cache
@@ -29,18 +31,31 @@ __all__ = [
     "canonical_url",
     "decode_body",
     "detect_language",
+    "drop_big_code",
     "extract_article",
     "extract_text_file",
+    "release_memory",
     "warm_up",
 ]
 
 #: Bump when extraction or cleaning changes what text a page gives (``reprocess`` records it).
-EXTRACT_VERSION = "extract-2"  # 2: Latin-1 headers over GBK/Big5/UTF-8 bytes
+EXTRACT_VERSION = "extract-3"  # 2: Latin-1 headers over GBK/Big5/UTF-8 bytes; 3: big code blocks
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK_PHRASE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{4,}")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|spm|from|share_token)$")
+#: A ``<script>`` (not JSON-LD) or ``<style>`` element, ended as an HTML tokenizer ends it:
+#: at ``</script`` followed by a space, ``/`` or ``>`` (``</script -->`` ends one too).
+_CODE_BLOCK = re.compile(
+    r"<script\b(?![^>]*application/ld\+json)[^>]*>.*?</script(?=[\s/>])[^>]*>"
+    r"|<style\b[^>]*>.*?</style(?=[\s/>])[^>]*>",
+    re.DOTALL | re.IGNORECASE,
+)
+#: Code blocks longer than this are dropped before extraction (see :func:`drop_big_code`).
+BIG_CODE = 16_000
+#: After a page this big, freed memory is handed back to the system (:func:`release_memory`).
+BIG_PAGE = 256_000
 
 
 class ExtractionError(ValueError):
@@ -190,11 +205,51 @@ def warm_up() -> None:
     _config("en")
 
 
+def drop_big_code(html: str) -> str:
+    """``html`` without its script and style blocks over :data:`BIG_CODE` characters.
+
+    Real news pages carry bundles and state blobs of hundreds of kilobytes (half the bytes
+    of 130 readability test pages): never text, yet parsed, copied and searched for dates
+    by trafilatura. Dropping them cut extraction CPU by a third on two English corpora, with
+    the same text on all 361 pages of three; small scripts stay, since trafilatura reads
+    bylines and dates from page-config snippets (``authors = "..."``).
+    """
+    if len(html) < BIG_CODE:
+        return html
+    return _CODE_BLOCK.sub(lambda m: "" if len(m.group()) > BIG_CODE else m.group(), html)
+
+
+@cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory(body: bytes) -> None:
+    """After a page of ``body`` is done with: hand what its big trees used back to the system.
+
+    Called once the page's trees and strings are gone. libxml2's trees of a 1 MB page take
+    tens of MB; freed, glibc keeps most of them, so a long-lived analysis process grows
+    page after page: 79 -> 196 MB over 130 real pages, 160 MB with this (the peak, set by
+    the biggest page, is the same). A trim costs a tenth of a millisecond.
+    """
+    if len(body) <= BIG_PAGE:
+        return
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def extract_article(html: str, *, url: str, min_chars: int = 0) -> Article:
     """Main text and metadata of one HTML page, cleaned.
 
     Raises :class:`ExtractionError` when no main text is found.
     """
+    html = drop_big_code(html)
     guess = "zh" if len(_CJK.findall(html[:200_000])) > 300 else "en"
     try:
         doc = _bare_extraction(html, url=url, lang=guess, with_metadata=True)

@@ -31,6 +31,7 @@ from pipelines.extract import (
     decode_body,
     extract_article,
     extract_text_file,
+    release_memory,
 )
 from pipelines.model import Article, Page
 from pipelines.relevance import Relevance, score_relevance
@@ -160,14 +161,17 @@ def analyze(page: Page) -> Analysis:
     """
     article = prepare(page)
     if isinstance(article, ExtractionError):
+        release_memory(page.body)
         return Analysis(article)
-    return Analysis(
+    analysis = Analysis(
         article,
         tuple(figures_of(article)),
         text_identity(article.text),
         score_relevance(article.text, article.title),
         pipeline_version(),
     )
+    release_memory(page.body)
+    return analysis
 
 
 def analysis_process_init(crawl_pid: int) -> None:
@@ -324,6 +328,13 @@ class Ingestor:
         settled = None if checked else self.settle_unchanged(page)
         if settled is not None:
             return settled
+        try:
+            return self._ingest_changed(page, analysis)
+        finally:
+            if analysis is None:  # extracted here, not in an analysis process
+                release_memory(page.body)
+
+    def _ingest_changed(self, page: Page, analysis: Analysis | None) -> Outcome:
         body_hash = hashlib.sha256(page.body).hexdigest()
         started = time.perf_counter()
         article = analysis.article if analysis is not None else prepare(page)

@@ -89,3 +89,46 @@ def test_a_long_line_with_chrome_in_it_is_kept() -> None:
     text, removed = clean_text(story)
     assert "43 unicorns" in text and removed["boilerplate"] == 0
     assert clean_text("Copyright 2026 Pujiang Post. All rights reserved.")[0] == ""
+
+
+def _page_with_code(blob: str) -> str:
+    config = '<script>var page = {authors: "Li Wei", section: "Tech"};</script>'
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": '
+        f'"2026-10-02", "author": {{"name": "Li Wei"}}, "filler": "{"x" * 20_000}"}}</script>'
+    )
+    paragraphs = "".join(
+        f"<p>Zhangjiang now hosts {120 + n} chip design firms, up {n + 3}% from a year earlier,"
+        " according to the district's science and technology commission.</p>"
+        for n in range(8)
+    )
+    return (
+        f"<html><head><title>Chip firms in Zhangjiang</title>{ld}{config}"
+        f"<style>{'.ad{display:none}' * 2_000}</style></head><body>"
+        f"<script>window.__STATE__ = {blob};</script -->"
+        f"<article><h1>Chip firms in Zhangjiang</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def test_big_code_blocks_are_dropped_before_extraction_and_the_article_is_the_same() -> None:
+    """A state blob or bundle of hundreds of KB is code, not text: dropped before trafilatura
+    parses it; small config scripts and JSON-LD (bylines and dates) stay."""
+    from pipelines.extract import BIG_CODE, drop_big_code, extract_article
+
+    blob = (
+        '{"items": ['
+        + ",".join(f'{{"id": {n}, "title": "teaser {n}"}}' for n in range(4000))
+        + "]}"
+    )
+    html = _page_with_code(blob)
+    dropped = drop_big_code(html)
+    assert "__STATE__" not in dropped and ".ad{display:none}" not in dropped
+    assert 'authors: "Li Wei"' in dropped and '"datePublished": "2026-10-02"' in dropped
+    assert "<article>" in dropped and len(dropped) < len(html) - BIG_CODE  # "</script -->" ends it
+    small = _page_with_code('{"items": []}')
+    assert drop_big_code(small).count("<script") == 3  # JSON-LD, config, a small state
+    with_blob = extract_article(html, url="http://127.0.0.1:9/zj.html")
+    without = extract_article(small, url="http://127.0.0.1:9/zj.html")
+    assert with_blob.text == without.text and "127 chip design firms" in with_blob.text
+    assert (with_blob.author, with_blob.published) == (without.author, without.published)
+    assert with_blob.published == "2026-10-02"
