@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
     "EVENT_KINDS",
@@ -39,9 +38,12 @@ LOOSE_TOLERANCE = 0.10
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True, slots=True)
-class Prior:
-    """A stored claim the new version is compared with."""
+class Prior(NamedTuple):
+    """A stored claim the new version is compared with.
+
+    A named tuple: the diff builds one per key and source, hundreds per article in a mature
+    store, and a tuple is built in half the time of a frozen dataclass.
+    """
 
     claim_id: int
     key: str
