@@ -12,11 +12,13 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +94,31 @@ def _warm_pool() -> None:
         _shared_pool().submit(int).result()
 
 
+def _start_helpers() -> None:
+    """Start multiprocessing's fork server and resource tracker with SIGINT ignored.
+
+    Ctrl-C reaches the terminal's whole process group. A helper that gets it while Python
+    is still importing dies with a KeyboardInterrupt traceback on the user's terminal (both
+    ignore SIGINT only once their ``main`` runs). An ignored signal stays ignored across
+    ``exec`` and Python then installs no KeyboardInterrupt handler, so they are started
+    here with SIGINT ignored; it is blocked meanwhile, so a Ctrl-C in these milliseconds
+    reaches the crawl's own handler once it is back, not lost. Quick (the helpers are
+    spawned, not waited for), so it runs on the reactor; the main thread only, since only
+    it may set a handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as the pool's
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 async def analyze_elsewhere(page: Page) -> Analysis:
     """Extraction and figures of one page in the analysis process, awaited without blocking.
 
@@ -102,6 +129,7 @@ async def analyze_elsewhere(page: Page) -> Analysis:
     if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
         # Started when the first page needs it, not with the crawl: a re-crawl of pages
         # that did not change never pays for the process and its imports.
+        _start_helpers()
         _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
     await asyncio.shield(_starting)
     try:

@@ -16,8 +16,6 @@ closes; during a batch, the crawl's own handler stops it and records ``interrupt
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import gc
 import signal
 from collections.abc import Callable, Mapping
@@ -25,6 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from pipelines.extract import trim_heap
 from scrapers.run import RunReport, SourceReport, crawl, run_in_reactor
 from seeds.config import Source
 from storage.db import limit_sqlite_memory
@@ -57,10 +56,9 @@ def rss_mb() -> float:
 
 def _release_memory() -> None:
     """After a batch: collect its crawlers' cycles and hand freed heap back to the system
-    (glibc keeps it otherwise, and the process would look as large as its largest batch)."""
+    (the process would look as large as its largest batch)."""
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trim_heap()
 
 
 def _source_status(report: SourceReport, run_status: str) -> str:
@@ -149,6 +147,7 @@ def serve_batches(
             _release_memory()
             retire = (
                 report.status == "interrupted"
+                or report.stopped
                 or stopping["flag"]
                 or done >= max_batches
                 or rss_mb() > memory_mb

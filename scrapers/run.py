@@ -85,6 +85,9 @@ class RunReport:
     status: str  # ok | partial | failed | interrupted
     sources: list[SourceReport]
     errors: list[dict[str, Any]]
+    #: A stop was asked for during the run, even after its work was done and recorded: a
+    #: caller starts nothing more (the demo's revision 2, notifications) and exits 130.
+    stopped: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -172,7 +175,7 @@ async def crawl(
             budget = int((overrides or {}).get("DELTAWATCH_RECHECK_BUDGET", RECHECK_BUDGET))
             plans = plan_round(store, taken, now=store.now(), budget=budget)
         try:
-            return await _crawl_locked(
+            report = await _crawl_locked(
                 taken,
                 plans,
                 locked,
@@ -187,6 +190,8 @@ async def crawl(
             with Store(db_path) as store:
                 for source in taken:
                     store.release_lock(f"source:{source.name}", pid=os.getpid())
+        report.stopped = stop.requested
+        return report
 
 
 async def _crawl_locked(
@@ -224,7 +229,6 @@ async def _crawl_locked(
                 for s, c in crawlers
             )
         )
-    interrupted = stop.requested
     reports = []
     for source, crawler in crawlers:
         try:
@@ -250,7 +254,9 @@ async def _crawl_locked(
         for name, message in locked.items():
             reports.append(SourceReport(name, dict.fromkeys(COUNTS, 0), "locked"))
             errors.append({"source": name, "url": "", "reason": message, "status": None})
-        if interrupted:
+        # Read last: a signal while the crawlers wound down (pages written, batch committed)
+        # still makes the run interrupted.
+        if stop.requested:
             status = "interrupted"
         elif not any(r.errors for r in reports) and not locked:
             status = "ok"

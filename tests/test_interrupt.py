@@ -39,6 +39,32 @@ def _wait_for(db: Path, query: str, proc: subprocess.Popen, timeout: float = 120
         time.sleep(0.1)
 
 
+def _fork_server_of(pid: int) -> bool:
+    """Whether ``pid`` has started its analysis process's fork server (a child of it)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid and b"forkserver" in cmdline:
+            return True
+    return False
+
+
+def _wait_for_analysis(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """The first page has reached the pipeline: the analysis process is being started.
+
+    Not "a page is stored": pages are committed in batches, so the first one shows only
+    when its batch closes, which on a fast machine can be the end of the crawl.
+    """
+    deadline = time.monotonic() + timeout
+    while not _fork_server_of(proc.pid):
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "the analysis process never started"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_the_demo_at_once_without_revision_2(tmp_path: Path, sig: int) -> None:
     db = tmp_path / "demo.db"
@@ -64,8 +90,9 @@ def test_a_signal_stops_the_demo_at_once_without_revision_2(tmp_path: Path, sig:
         start_new_session=True,  # its own group, signalled as a terminal signals it
     )
     try:
-        # A page is stored: the crawl runs and the analysis process is up.
-        _wait_for(db, "SELECT count(*) FROM article_versions", proc)
+        # The crawl runs and a page is on its way to the analysis process.
+        _wait_for(db, "SELECT count(*) FROM runs", proc)
+        _wait_for_analysis(proc)
         os.killpg(proc.pid, sig)
         out, err = proc.communicate(timeout=120)
     finally:
