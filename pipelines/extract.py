@@ -46,10 +46,11 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK_PHRASE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{4,}")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|spm|from|share_token)$")
-#: A ``<script>`` (not JSON-LD) or ``<style>`` element, ended as an HTML tokenizer ends it:
-#: at ``</script`` followed by a space, ``/`` or ``>`` (``</script -->`` ends one too).
+#: A ``<script>`` or ``<style>`` element, ended as an HTML tokenizer ends it: at ``</script``
+#: followed by a space, ``/`` or ``>`` (``</script -->`` ends one too). Not the JSON scripts
+#: trafilatura reads metadata from (``application/ld+json`` and ``application/settings+json``).
 _CODE_BLOCK = re.compile(
-    r"<script\b(?![^>]*application/ld\+json)[^>]*>.*?</script(?=[\s/>])[^>]*>"
+    r"<script\b(?![^>]*application/(?:ld|settings)\+json)[^>]*>.*?</script(?=[\s/>])[^>]*>"
     r"|<style\b[^>]*>.*?</style(?=[\s/>])[^>]*>",
     re.DOTALL | re.IGNORECASE,
 )
