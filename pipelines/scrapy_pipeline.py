@@ -108,7 +108,7 @@ def _start_helpers() -> None:
     """
     if threading.current_thread() is not threading.main_thread():
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as the pool's
@@ -116,7 +116,7 @@ def _start_helpers() -> None:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 async def analyze_elsewhere(page: Page) -> Analysis:
