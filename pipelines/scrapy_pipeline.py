@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["StorePipeline", "analyze_elsewhere", "default_analyze_processes"]
+__all__ = ["StorePipeline", "analyze_elsewhere", "default_analyze_processes", "start_analysis"]
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,20 @@ def _start_helpers() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
+def start_analysis() -> asyncio.Future[None]:
+    """Start the analysis process (in a thread) unless it is starting or up; its future.
+
+    Started when the first page needs it, or when a source opens that has never been crawled
+    (its every page is new: see :meth:`StorePipeline.open_spider`), not with every crawl: a
+    re-crawl of pages that did not change never pays for the process and its imports.
+    """
+    global _starting
+    if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
+        _start_helpers()
+        _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
+    return _starting
+
+
 async def analyze_elsewhere(page: Page) -> Analysis:
     """Extraction and figures of one page in the analysis process, awaited without blocking.
 
@@ -126,12 +140,8 @@ async def analyze_elsewhere(page: Page) -> Analysis:
     extracts. If the pool breaks (its process was killed), the page is analysed here.
     """
     global _pool, _starting
-    if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
-        # Started when the first page needs it, not with the crawl: a re-crawl of pages
-        # that did not change never pays for the process and its imports.
-        _start_helpers()
-        _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
-    await asyncio.shield(_starting)
+    starting = start_analysis()
+    await asyncio.shield(starting)
     try:
         return await asyncio.wrap_future(_shared_pool().submit(analyze, page))
     except BrokenProcessPool:
@@ -213,6 +223,8 @@ class StorePipeline:
         self.recheck = tuple(recheck)
         self.writer: _Writer | None = None
         self.ingestor: Ingestor | None = None
+        #: Set by :meth:`from_crawler`: its spider tells whether the source was crawled before.
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -220,17 +232,26 @@ class StorePipeline:
         if not db_path:
             raise NotConfigured("DELTAWATCH_DB is not set")
         ladder = crawler.settings.getlist("DELTAWATCH_RECHECK") or None
-        return cls(
+        pipeline = cls(
             db_path,
             crawler.settings.get("DELTAWATCH_RUN_ID"),
             crawler.stats,
             [timedelta(seconds=float(s)) for s in ladder] if ladder else DEFAULT_RECHECK,
             crawler.settings.getint("DELTAWATCH_ANALYZE_PROCESSES", default_analyze_processes()),
         )
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self) -> None:
         self.writer = _open_writer(self.db_path)
         self.ingestor = Ingestor(self.writer.store, run_id=self.run_id, recheck=self.recheck)
+        spider = self.crawler.spider if self.crawler is not None else None
+        if self.analyze_processes and spider is not None and not getattr(spider, "known", True):
+            # A source never crawled: every page it finds is new and will be analysed, so
+            # the analysis process starts now, while robots.txt and the index are fetched
+            # (its imports and warm-up took the first pages' place on the critical path).
+            with contextlib.suppress(RuntimeError):  # no running loop: the first page starts it
+                start_analysis()
 
     def close_spider(self) -> None:
         if self.writer is not None:
