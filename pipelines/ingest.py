@@ -8,6 +8,7 @@ One page is one transaction: a killed run leaves whole pages or none.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -174,6 +175,26 @@ def analyze(page: Page) -> Analysis:
     return analysis
 
 
+#: A page written for warming an analysis process up: English and Chinese, with the forms
+#: that load something on first use (a physical unit, money, a percentage, 亿).
+_WARM_UP_PAGE = Page(
+    source="warm-up",
+    url="http://127.0.0.1/warm-up.html",
+    fetched_url="http://127.0.0.1/warm-up.html",
+    status=200,
+    content_type="text/html; charset=utf-8",
+    body=(
+        "<html><head><title>Warm-up</title></head><body><article>"
+        "<p>A plant in Lingang will make 5 nm chips from 2027 and draw 1.2 GW of power, "
+        "the company said on Monday, after raising $4.5 billion from 43 investors.</p>"
+        "<p>Output in the Yangtze River Delta rose 12.5% to 3,200 tonnes last year, and "
+        "the park now hosts more than 600 firms employing about 21,000 engineers.</p>"
+        "<p>上海集成电路产业规模达到2500亿元，同比增长12%，新增企业30家，从业人员约3万人。</p>"
+        "</article></body></html>"
+    ).encode(),
+)
+
+
 def analysis_process_init(crawl_pid: int) -> None:
     """In the analysis process: load the extractors, and leave as soon as the crawl is gone.
 
@@ -185,10 +206,10 @@ def analysis_process_init(crawl_pid: int) -> None:
     not beside the pool in ``scrapy_pipeline``, so the analysis process never imports Scrapy.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    pipeline_version()  # the figure finder, loaded before the first page comes
-    from pipelines.extract import warm_up
-
-    warm_up()
+    # Whatever the stages load on first use (trafilatura's config, the unit registry, the
+    # lexicons, cn2an) is loaded now, before the first page comes, by analysing one.
+    with contextlib.suppress(Exception):
+        analyze(_WARM_UP_PAGE)
 
     def watch() -> None:
         while True:
