@@ -115,7 +115,8 @@ def _start_helpers() -> None:
         resource_tracker.ensure_running()
         forkserver.ensure_running()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # None: a handler not set from Python; the default is the closest to put back.
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
