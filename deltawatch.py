@@ -428,6 +428,9 @@ def crawl_cmd(
         selected.append(manual)
     interruptible()
     _notify_register(ctx.db, config.notify)
+    from pipelines.scrapy_pipeline import start_helpers_early
+
+    start_helpers_early()  # before the progress line's thread: see its docstring
     report = _crawl_with_progress(
         selected,
         ctx.db,
@@ -641,11 +644,13 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float
 
     Example: deltawatch --db demo.db demo
     """
+    from pipelines.scrapy_pipeline import start_helpers_early
     from scrapers.run import crawl, run_in_reactor
     from seeds.demo_site import DEMO_DIR, demo_sources, serve_site
 
     _demo_store_ok(ctx, keep=keep, force=force)
     interruptible()
+    start_helpers_early()  # before the site's thread: see its docstring
     site = DEMO_DIR / "site"
     serving = ExitStack()
     try:

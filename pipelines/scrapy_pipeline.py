@@ -38,7 +38,13 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["StorePipeline", "analyze_elsewhere", "default_analyze_processes", "start_analysis"]
+__all__ = [
+    "StorePipeline",
+    "analyze_elsewhere",
+    "default_analyze_processes",
+    "start_analysis",
+    "start_helpers_early",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +100,26 @@ def _warm_pool() -> None:
         _shared_pool().submit(int).result()
 
 
-def _start_helpers() -> None:
-    """Start multiprocessing's fork server and resource tracker with SIGINT ignored.
+#: The fork server and resource tracker were started by :func:`start_helpers_early`.
+_helpers_started = False
 
-    Ctrl-C reaches the terminal's whole process group. A helper that gets it while Python
-    is still importing dies with a KeyboardInterrupt traceback on the user's terminal (both
-    ignore SIGINT only once their ``main`` runs). An ignored signal stays ignored across
-    ``exec`` and Python then installs no KeyboardInterrupt handler, so they are started
-    here with SIGINT ignored; it is blocked meanwhile, so a Ctrl-C in these milliseconds
-    reaches the crawl's own handler once it is back, not lost. Quick (the helpers are
-    spawned, not waited for), so it runs on the reactor; the main thread only, since only
-    it may set a handler.
+
+def start_helpers_early() -> None:
+    """Start multiprocessing's fork server and resource tracker now, with SIGINT ignored.
+
+    Call at a command's start, while the process has one thread (``crawl`` and ``demo`` do).
+    Ctrl-C reaches the terminal's whole process group, and a helper that gets it while
+    Python is still importing prints a KeyboardInterrupt traceback (both ignore SIGINT only
+    once their ``main`` runs). An ignored signal stays ignored across ``exec``, and Python
+    then installs no KeyboardInterrupt handler, so they are started with SIGINT ignored.
+    The signal is blocked meanwhile, and with one thread none other can take it: a Ctrl-C
+    in these milliseconds waits and reaches this process's own handler, never lost. Later,
+    with threads about (the reactor's pool), another thread could take it while it is
+    ignored, so :func:`start_analysis` starts the helpers plainly if this was not called.
+    Costs two small processes (~27 MB) even for a run that extracts nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
+    global _helpers_started
+    if _helpers_started or default_analyze_processes() == 0 or threading.active_count() > 1:
         return
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -114,6 +127,7 @@ def _start_helpers() -> None:
         multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as the pool's
         resource_tracker.ensure_running()
         forkserver.ensure_running()
+        _helpers_started = True
     finally:
         # None: a handler not set from Python; the default is the closest to put back.
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
@@ -129,7 +143,6 @@ def start_analysis() -> asyncio.Future[None]:
     """
     global _starting
     if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
-        _start_helpers()
         _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
     return _starting
 

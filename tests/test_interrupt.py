@@ -39,27 +39,34 @@ def _wait_for(db: Path, query: str, proc: subprocess.Popen, timeout: float = 120
         time.sleep(0.1)
 
 
-def _fork_server_of(pid: int) -> bool:
-    """Whether ``pid`` has started its analysis process's fork server (a child of it)."""
+def _children(pid: int) -> list[tuple[int, bytes]]:
+    """(pid, command line) of each child of ``pid``."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             cmdline = (stat.parent / "cmdline").read_bytes()
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields[1]) == pid and b"forkserver" in cmdline:
-            return True
-    return False
+        if int(fields[1]) == pid:
+            found.append((int(stat.parent.name), cmdline))
+    return found
+
+
+def _analysis_process_of(pid: int) -> bool:
+    """Whether ``pid``'s analysis process runs (a child of its fork server)."""
+    servers = [child for child, cmdline in _children(pid) if b"forkserver" in cmdline]
+    return any(_children(server) for server in servers)
 
 
 def _wait_for_analysis(proc: subprocess.Popen, timeout: float = 120) -> None:
-    """The first page has reached the pipeline: the analysis process is being started.
+    """The first source is open and its analysis process is up.
 
     Not "a page is stored": pages are committed in batches, so the first one shows only
     when its batch closes, which on a fast machine can be the end of the crawl.
     """
     deadline = time.monotonic() + timeout
-    while not _fork_server_of(proc.pid):
+    while not _analysis_process_of(proc.pid):
         assert proc.poll() is None, proc.communicate()[1]
         assert time.monotonic() < deadline, "the analysis process never started"
         time.sleep(0.05)
@@ -90,7 +97,7 @@ def test_a_signal_stops_the_demo_at_once_without_revision_2(tmp_path: Path, sig:
         start_new_session=True,  # its own group, signalled as a terminal signals it
     )
     try:
-        # The crawl runs and a page is on its way to the analysis process.
+        # The crawl runs and its analysis process is up: Ctrl-C reaches every process.
         _wait_for(db, "SELECT count(*) FROM runs", proc)
         _wait_for_analysis(proc)
         os.killpg(proc.pid, sig)
