@@ -440,7 +440,7 @@ def crawl_cmd(
         overrides={"DELTAWATCH_REFETCH": True} if refetch or urls else None,
     )
     _report(report)
-    if report.status == "interrupted" or report.stopped:
+    if report.stopped:
         interrupted()
     _notify(ctx.db, config.notify, runs=[report.run_id])
     sys.exit(report.exit_code)
@@ -688,14 +688,14 @@ def demo_cmd(ctx: Context, keep: bool, force: bool, port: int, site_delay: float
                         },
                     )
                 )
-                if reports[-1].status == "interrupted" or reports[-1].stopped:
+                if reports[-1].stopped:
                     break  # Ctrl-C means stop, not "go on with revision 2"
             return reports
 
         reports = run_in_reactor(both)
     for report in reports:
         _report(report)
-    if reports[-1].status == "interrupted" or reports[-1].stopped:
+    if reports[-1].stopped:
         interrupted()
     from storage import queries
 

@@ -160,19 +160,19 @@ def analyze(page: Page) -> Analysis:
     the figures cost, and the process that runs the reactor and writes the store is the
     crawl's bottleneck (profiled in README's speed section).
     """
-    article = prepare(page)
-    if isinstance(article, ExtractionError):
+    try:
+        article = prepare(page)
+        if isinstance(article, ExtractionError):
+            return Analysis(article)
+        return Analysis(
+            article,
+            tuple(figures_of(article)),
+            text_identity(article.text),
+            score_relevance(article.text, article.title),
+            pipeline_version(),
+        )
+    finally:
         release_memory(page.body)
-        return Analysis(article)
-    analysis = Analysis(
-        article,
-        tuple(figures_of(article)),
-        text_identity(article.text),
-        score_relevance(article.text, article.title),
-        pipeline_version(),
-    )
-    release_memory(page.body)
-    return analysis
 
 
 #: A page written for warming an analysis process up: English and Chinese, with the forms

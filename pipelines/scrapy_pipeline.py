@@ -100,10 +100,6 @@ def _warm_pool() -> None:
         _shared_pool().submit(int).result()
 
 
-#: The fork server and resource tracker were started by :func:`start_helpers_early`.
-_helpers_started = False
-
-
 def start_helpers_early() -> None:
     """Start multiprocessing's fork server and resource tracker now, with SIGINT ignored.
 
@@ -116,10 +112,10 @@ def start_helpers_early() -> None:
     in these milliseconds waits and reaches this process's own handler, never lost. Later,
     with threads about (the reactor's pool), another thread could take it while it is
     ignored, so :func:`start_analysis` starts the helpers plainly if this was not called.
-    Costs two small processes (~27 MB) even for a run that extracts nothing.
+    Costs two small processes (~27 MB) even for a run that extracts nothing. Idempotent:
+    ``ensure_running`` leaves running helpers alone.
     """
-    global _helpers_started
-    if _helpers_started or default_analyze_processes() == 0 or threading.active_count() > 1:
+    if default_analyze_processes() == 0 or threading.active_count() > 1:
         return
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -127,7 +123,6 @@ def start_helpers_early() -> None:
         multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as the pool's
         resource_tracker.ensure_running()
         forkserver.ensure_running()
-        _helpers_started = True
     finally:
         # None: a handler not set from Python; the default is the closest to put back.
         signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)

@@ -146,11 +146,7 @@ def serve_batches(
             done += 1
             _release_memory()
             retire = (
-                report.status == "interrupted"
-                or report.stopped
-                or stopping["flag"]
-                or done >= max_batches
-                or rss_mb() > memory_mb
+                report.stopped or stopping["flag"] or done >= max_batches or rss_mb() > memory_mb
             )
             conn.send(batch_result(report, retire=retire))
             if retire:

@@ -85,8 +85,9 @@ class RunReport:
     status: str  # ok | partial | failed | interrupted
     sources: list[SourceReport]
     errors: list[dict[str, Any]]
-    #: A stop was asked for during the run, even after its work was done and recorded: a
-    #: caller starts nothing more (the demo's revision 2, notifications) and exits 130.
+    #: A stop was asked for during the run (always so when ``status`` is interrupted, and
+    #: also when it came after the work was recorded): a caller starts nothing more (the
+    #: demo's revision 2, notifications) and exits 130.
     stopped: bool = False
 
     @property
