@@ -399,7 +399,8 @@ def crawl_cmd(
     Exit 0 when every source and page worked, 1 when some failed (each is
     listed), 2 for a bad sources file, option or store, 130 when Ctrl-C or SIGTERM
     stopped it (pages in flight are finished and stored; the run is recorded as
-    interrupted). Then the sources file's [[notify]] targets get the run's events;
+    interrupted unless its work was all recorded already, and no notification is sent).
+    Then the sources file's [[notify]] targets get the run's events;
     a notification that fails is retried by a later run and never changes the exit code.
 
     Example: deltawatch crawl --source cna-shanghai --url https://example.com/story.html
