@@ -15,8 +15,6 @@ import os
 import signal
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
@@ -24,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 
+from pipelines.channel import AnalysisGone, AnalysisProcess
 from pipelines.ingest import (
     DEFAULT_RECHECK,
     Analysis,
     Ingestor,
-    analysis_process_init,
     analyze,
 )
 from pipelines.model import Page
@@ -48,10 +46,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-#: The analysis process being started (in a thread), awaited by the pages that need it.
-_starting: asyncio.Future[None] | None = None
+#: The analysis process being started, awaited by the pages that need it.
+_starting: asyncio.Future[AnalysisProcess] | None = None
 
 #: Page writes between two commits (a changed page is two: its check, then its version): at
 #: most this many, or this many seconds' worth.
@@ -65,39 +61,6 @@ def default_analyze_processes() -> int:
     if configured is not None and configured.isdigit():
         return int(configured)
     return 1 if (os.cpu_count() or 1) > 1 else 0
-
-
-def _shared_pool() -> ProcessPoolExecutor:
-    """One pool per crawl process, shared by every source's pipeline, started on first use.
-
-    ``forkserver``: the reactor process has threads, and forking it directly could copy a
-    lock some thread holds; the fork server is a clean single-threaded parent.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # Nothing preloaded: the fork server stays a small process, and the analysis
-            # process imports the extractors itself (``analysis_process_init``), not the
-            # crawl process waiting seconds on the fork server's start.
-            context.set_forkserver_preload([])
-            _pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=analysis_process_init,
-                initargs=(os.getpid(),),
-            )
-        return _pool
-
-
-def _warm_pool() -> None:
-    """Start the analysis process, in a thread: the first pages await it, the reactor does not.
-
-    The pool forks its process on its first ``submit``, and waits for the fork server to
-    answer meanwhile: done on the reactor, that would stall every download in flight.
-    """
-    with contextlib.suppress(Exception):  # a broken pool is handled on first real use
-        _shared_pool().submit(int).result()
 
 
 def start_helpers_early() -> None:
@@ -120,7 +83,7 @@ def start_helpers_early() -> None:
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as the pool's
+        multiprocessing.get_context("forkserver").set_forkserver_preload([])  # as AnalysisProcess
         resource_tracker.ensure_running()
         forkserver.ensure_running()
     finally:
@@ -129,16 +92,28 @@ def start_helpers_early() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def start_analysis() -> asyncio.Future[None]:
-    """Start the analysis process (in a thread) unless it is starting or up; its future.
+async def _start_analysis() -> AnalysisProcess:
+    process = AnalysisProcess()
+    # Starting waits for the fork server's answer: in a thread, so downloads go on meanwhile.
+    await asyncio.to_thread(process.start)
+    await process.connect()
+    return process
+
+
+def start_analysis() -> asyncio.Future[AnalysisProcess]:
+    """Start the analysis process unless it is starting or up; its future.
 
     Started when the first page needs it, or when a source opens that has never been crawled
     (its every page is new: see :meth:`StorePipeline.open_spider`), not with every crawl: a
-    re-crawl of pages that did not change never pays for the process and its imports.
+    re-crawl of pages that did not change never pays for the process and its imports. Pages
+    sent before it has loaded its extractors wait in the pipe.
     """
     global _starting
     if _starting is None or _starting.get_loop() is not asyncio.get_running_loop():
-        _starting = asyncio.ensure_future(asyncio.to_thread(_warm_pool))
+        old = _starting  # a process of another event loop (a test's second crawl): let it go
+        if old is not None and old.done() and not old.cancelled() and old.exception() is None:
+            old.result().close()
+        _starting = asyncio.ensure_future(_start_analysis())
     return _starting
 
 
@@ -146,16 +121,18 @@ async def analyze_elsewhere(page: Page) -> Analysis:
     """Extraction and figures of one page in the analysis process, awaited without blocking.
 
     The reactor keeps fetching and the store keeps writing on this core while the other one
-    extracts. If the pool breaks (its process was killed), the page is analysed here.
+    extracts. If the process is gone (killed) or cannot start, the page is analysed here,
+    and the next page starts a new one.
     """
-    global _pool, _starting
+    global _starting
     starting = start_analysis()
-    await asyncio.shield(starting)
     try:
-        return await asyncio.wrap_future(_shared_pool().submit(analyze, page))
-    except BrokenProcessPool:
-        log.warning("analysis process gone; analysing this page in the crawl process")
-        _pool, _starting = None, None
+        process = await asyncio.shield(starting)
+        return await process.submit(page)
+    except (AnalysisGone, OSError, EOFError) as exc:
+        log.warning("analysis process gone (%s); analysing this page in the crawl process", exc)
+        if _starting is starting:
+            _starting = None
         return analyze(page)
 
 

@@ -389,3 +389,53 @@ def test_a_killed_crawl_leaves_no_analysis_process_behind(
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in helpers):
         time.sleep(0.2)
     assert not [p for p in helpers if Path(f"/proc/{p}").exists()]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find child processes")
+def test_a_killed_analysis_process_costs_no_page(
+    crash_site: Path, tmp_path: Path, site_server: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages the analysis process can no longer take are analysed by the crawl process (and
+    the next one starts a new process): the store is the store of a crawl that analysed
+    every page itself."""
+    site_server.delay = 0
+    db = tmp_path / "k.db"
+    env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deltawatch",
+            "--db",
+            str(db),
+            "crawl",
+            "--sources",
+            str(crash_site),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    site_server.hold(1)  # one page (its analysis process starts), then a wait until the kill
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline and crawl.poll() is None:
+            workers = [w for server in _children(crawl.pid) for w in _children(server)]
+            time.sleep(0.05)
+        assert workers, "the crawl never started its analysis process"
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+    finally:
+        site_server.hold(None)
+    _, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, stderr[-2000:]
+
+    monkeypatch.setenv("DELTAWATCH_ANALYZE_PROCESSES", "0")
+    reference_db = tmp_path / "reference.db"
+    assert run_cli("crawl", "--sources", str(crash_site), db=reference_db).returncode == 0
+    assert_consistent(db)
+    reference = canonical_dump(reference_db)
+    assert len(reference["versions"]) == N_VERSIONS and reference["claims"]
+    assert canonical_dump(db) == reference
