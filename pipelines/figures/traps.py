@@ -176,8 +176,8 @@ _RAW: Final[tuple[tuple[tuple[str, ...] | None, str], ...]] = (
     # Slide and gallery counters opening an item: "- 25/50 Change at the top"
     (("/",), r"^\s*(?:[-*•]\s*)?\d{1,3}/\d{1,3}(?=\s+[A-Z])"),
     # Identifiers: a number after the noun it numbers (version 8, Bug 1553982, Table 6-1,
-    # Section 427 Row 21, the 22nd amendment), after "#", and note markers ([20], "seconds.23")
-    (None, rf"(?i:\b(?:{_NUMBERED_NOUNS})\s?#?\s?)\d[\w.:\-]*"),
+    # Section 427 Row 21: see _numbered), the 22nd amendment, after "#", and note markers
+    # ([20], "seconds.23")
     (None, rf"\d(?<!\w\d)\d*(?:st|nd|rd|th)\s+(?i:{_NUMBERED_NOUNS})\b"),
     (("#",), r"#\s?\d+\b"),
     (("[",), r"\[\d{1,3}\]"),
@@ -285,6 +285,34 @@ def is_title_case(sentence: str) -> bool:
     return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
+#: A word right before a number ("version 8", "Bug #12", "p.12"), and the number's rest.
+_WORD_BEFORE_NUMBER: Final = re.compile(r"\b(?i:[a-z]+\.?)(?=\s?#?\s?\d)")
+_NUMBER_AFTER_WORD: Final = re.compile(r"\s?#?\s?\d[\w.:\-]*")
+_NUMBERED_NOUN_SET: Final = frozenset(noun.lower() for noun in _NAME_DATA["numbered_nouns"])
+if not all(re.fullmatch(r"[a-z]+\.?", noun) for noun in _NUMBERED_NOUN_SET):
+    raise ValueError(f"{_NAMES}: a numbered noun is one word, optionally ending in '.'")
+
+
+def _numbered(sentence: str) -> list[tuple[int, int]]:
+    """Numbers naming one of a noun's kind: "version 8", "Table 6-1", "Row 21" (nouns from
+    seeds/names.toml).
+
+    The words before numbers are found first and looked up in a set: one alternation of
+    every noun, tried at each position, cost more than the rest of the traps together.
+    Spans do not overlap, as ``finditer`` over that alternation gave them.
+    """
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for word in _WORD_BEFORE_NUMBER.finditer(sentence):
+        if word.start() < end or word.group().lower() not in _NUMBERED_NOUN_SET:
+            continue
+        number = _NUMBER_AFTER_WORD.match(sentence, word.end())
+        assert number is not None  # the word's lookahead saw it
+        end = number.end()
+        spans.append((word.start(), end))
+    return spans
+
+
 def _name_numbers(sentence: str) -> list[tuple[int, int]]:
     found = [
         match.span()
@@ -309,6 +337,7 @@ def protected_spans(sentence: str) -> list[tuple[int, int]]:
             if text[:1] in "\"“'" and _SPEECH_WORDS.search(text):
                 continue  # a quotation of speech, not a name
             spans.append(match.span())
+    spans += _numbered(sentence)
     spans += _name_numbers(sentence)
     spans.sort()
     return spans
