@@ -8,7 +8,6 @@ counted in Scrapy's stats under ``deltawatch/...`` and become the run's row.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -103,8 +102,8 @@ async def _start_analysis() -> AnalysisProcess:
 def start_analysis() -> asyncio.Future[AnalysisProcess]:
     """Start the analysis process unless it is starting or up; its future.
 
-    Started when the first page needs it, or when a source opens that has never been crawled
-    (its every page is new: see :meth:`StorePipeline.open_spider`), not with every crawl: a
+    Started when the first page needs it, or as a run starts that has a source never crawled
+    (its every page is new: see :func:`scrapers.run.crawl`), not with every crawl: a
     re-crawl of pages that did not change never pays for the process and its imports. Pages
     sent before it has loaded its extractors wait in the pipe.
     """
@@ -209,8 +208,6 @@ class StorePipeline:
         self.recheck = tuple(recheck)
         self.writer: _Writer | None = None
         self.ingestor: Ingestor | None = None
-        #: Set by :meth:`from_crawler`: its spider tells whether the source was crawled before.
-        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -225,19 +222,11 @@ class StorePipeline:
             [timedelta(seconds=float(s)) for s in ladder] if ladder else DEFAULT_RECHECK,
             crawler.settings.getint("DELTAWATCH_ANALYZE_PROCESSES", default_analyze_processes()),
         )
-        pipeline.crawler = crawler
         return pipeline
 
     def open_spider(self) -> None:
         self.writer = _open_writer(self.db_path)
         self.ingestor = Ingestor(self.writer.store, run_id=self.run_id, recheck=self.recheck)
-        spider = self.crawler.spider if self.crawler is not None else None
-        if self.analyze_processes and spider is not None and not getattr(spider, "known", True):
-            # A source never crawled: every page it finds is new and will be analysed, so
-            # the analysis process starts now, while robots.txt and the index are fetched
-            # (its imports and warm-up took the first pages' place on the critical path).
-            with contextlib.suppress(RuntimeError):  # no running loop: the first page starts it
-                start_analysis()
 
     def close_spider(self) -> None:
         if self.writer is not None:

@@ -27,6 +27,7 @@ from scrapy.utils.log import configure_logging
 from scrapy.utils.reactor import install_reactor
 
 from pipelines.ingest import DEFAULT_RECHECK
+from pipelines.scrapy_pipeline import default_analyze_processes, start_analysis
 from scrapers.failures import ROBOTS_DISALLOWED
 from scrapers.plan import RECHECK_BUDGET, SourcePlan, plan_round
 from scrapers.settings import crawl_settings
@@ -175,6 +176,14 @@ async def crawl(
             )
             budget = int((overrides or {}).get("DELTAWATCH_RECHECK_BUDGET", RECHECK_BUDGET))
             plans = plan_round(store, taken, now=store.now(), budget=budget)
+        processes = (overrides or {}).get("DELTAWATCH_ANALYZE_PROCESSES")
+        if (default_analyze_processes() if processes is None else int(processes)) and any(
+            not plans[s.name].known for s in taken
+        ):
+            # A source never crawled: every page it finds is new and will be analysed, so the
+            # analysis process loads its extractors while the crawlers are built and the
+            # first pages fetched (it would hold up the first page otherwise).
+            start_analysis()
         try:
             report = await _crawl_locked(
                 taken,
