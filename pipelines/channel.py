@@ -58,7 +58,7 @@ def serve(pages: Connection, results: Connection, crawl_pid: int) -> None:
         except EOFError:
             return
         try:
-            result: Analysis | _Failed = analyze(page)
+            result: Analysis | _Failed = analyze(page, identity=False)
         except Exception as exc:  # a bug on one page is that page's error, not the process's
             result = _Failed(exc)
         results.send(result)

@@ -153,12 +153,14 @@ class Analysis:
     pipeline_version: str | None = None
 
 
-def analyze(page: Page) -> Analysis:
-    """Extract the page, its figures and its text identity; pure (no store), picklable.
+def analyze(page: Page, *, identity: bool = True) -> Analysis:
+    """Extract the page and its figures; pure (no store), picklable.
 
-    The MinHash and the relevance score are made here too: each costs a good part of what
-    the figures cost, and the process that runs the reactor and writes the store is the
-    crawl's bottleneck (profiled in README's speed section).
+    ``identity``: also the text's hash and MinHash, and its relevance score. The crawl's
+    analysis process leaves them to the writer (``identity=False``): extraction and figures
+    keep that process busy all through a big crawl, while the process that runs the reactor
+    and writes the store waits for them a third of the time (profiled in README's speed
+    section), and the two cost ~0.3 ms of a page's ~4.5.
     """
     try:
         article = prepare(page)
@@ -167,8 +169,8 @@ def analyze(page: Page) -> Analysis:
         return Analysis(
             article,
             tuple(figures_of(article)),
-            text_identity(article.text),
-            score_relevance(article.text, article.title),
+            text_identity(article.text) if identity else None,
+            score_relevance(article.text, article.title) if identity else None,
             pipeline_version(),
         )
     finally:
