@@ -36,6 +36,8 @@ EXACT_TOLERANCE = 0.005
 LOOSE_TOLERANCE = 0.10
 
 _WORD = re.compile(r"\w+")
+#: Hedges that widen agreement to :data:`LOOSE_TOLERANCE`.
+_LOOSE = frozenset({"about", "nearly", "range"})
 
 
 class Prior(NamedTuple):
@@ -73,13 +75,15 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
     """
     if a == b:
         return True
-    if max(abs(a), abs(b)) == 0:
+    largest = max(abs(a), abs(b))
+    if largest == 0:
         return False
-    rel = abs(a - b) / max(abs(a), abs(b))
-    if a_approx == b_approx and a_approx in ("over", "under"):
-        return rel <= EXACT_TOLERANCE
-    loose = {a_approx, b_approx} & {"about", "nearly", "range"}
-    if loose and rel <= LOOSE_TOLERANCE:
+    rel = abs(a - b) / largest
+    if rel <= EXACT_TOLERANCE:  # agrees however either is hedged (the checks below widen it)
+        return True
+    if a_approx == b_approx and a_approx in ("exact", "over", "under"):
+        return False  # the diff's commonest question: read once per prior, hundreds an article
+    if (a_approx in _LOOSE or b_approx in _LOOSE) and rel <= LOOSE_TOLERANCE:
         return True
     if "over" in (a_approx, b_approx):
         floor = a if a_approx == "over" else b
@@ -91,7 +95,7 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
         other = b if a_approx == "under" else a
         if other <= ceiling * (1 + EXACT_TOLERANCE) and other >= ceiling * 0.5:
             return True
-    return rel <= EXACT_TOLERANCE
+    return False
 
 
 #: Words that say nothing about what is measured; left out of the fuzzy comparison.
@@ -322,23 +326,30 @@ def _compare_with_others(
 ) -> list[dict[str, Any]]:
     """Corroboration, conflict, or a source changing its own figure across articles."""
     source = context["source"]
-    independent = [p for p in priors if p.independent]
+    value, approx = claim["value"], claim["approx"]
+    # One pass, each prior judged once (a key has a prior per source, and priors come oldest
+    # first): the first that agrees, the last that differs, the source's own latest.
+    independent = False
+    agreeing: Prior | None = None
+    differing: Prior | None = None
+    latest: Prior | None = None
+    for p in priors:
+        if not p.independent:
+            continue  # the same story syndicated: not a second voice
+        independent = True
+        if p.source == source:
+            latest = p
+        elif agrees(p.value, p.approx, value, approx):
+            agreeing = agreeing or p
+        else:
+            differing = p
     if not independent:
         return []  # only syndicated copies know this figure: nothing independent to say
-    value, approx = claim["value"], claim["approx"]
-    same_source = [p for p in independent if p.source == source]
-    other_sources = [p for p in independent if p.source != source]
     events = []
-    agreeing: list[Prior] = []
-    differing: list[Prior] = []
-    for p in other_sources:  # each prior judged once: a key has a prior per source
-        (agreeing if agrees(p.value, p.approx, value, approx) else differing).append(p)
-    if agreeing:
-        events.append(_event("corroborated", claim, context, agreeing[0], match))
-    if differing:
-        events.append(_event("conflict", claim, context, differing[-1], match))
-    if same_source:
-        latest = same_source[-1]
-        if not agrees(latest.value, latest.approx, value, approx):
-            events.append(_event("changed", claim, context, latest, f"{match}; same source"))
+    if agreeing is not None:
+        events.append(_event("corroborated", claim, context, agreeing, match))
+    if differing is not None:
+        events.append(_event("conflict", claim, context, differing, match))
+    if latest is not None and not agrees(latest.value, latest.approx, value, approx):
+        events.append(_event("changed", claim, context, latest, f"{match}; same source"))
     return events

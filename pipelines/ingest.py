@@ -254,42 +254,6 @@ def _iso_date(text: str | None) -> date | None:
         return None
 
 
-def _prior_of(row: tuple, root: int) -> Prior:
-    """A prior from a row of ``Store.current_claim_tuples`` (the columns of ``_prior``)."""
-    (
-        claim_id,
-        key,
-        value,
-        approx,
-        unit,
-        subject,
-        metric,
-        source,
-        article_id,
-        article_url,
-        version_id,
-        reported_at,
-        duplicate_of,
-        comparable,
-    ) = row
-    return Prior(
-        claim_id,
-        key,
-        value,
-        approx,
-        unit,
-        subject,
-        metric,
-        source,
-        article_id,
-        article_url,
-        version_id,
-        reported_at,
-        (duplicate_of or article_id) != root,
-        bool(comparable),
-    )
-
-
 def _prior(row: Mapping[str, Any], *, root: int) -> Prior:
     own_root = row.get("duplicate_of") or row["article_id"]
     return Prior(
@@ -580,9 +544,11 @@ class Ingestor:
         # reads ``others``), so only their keys are looked up.
         others: dict[str, list[Prior]] = {}
         for row in self.store.current_claim_tuples(
-            [c["key"] for c in claims if c.get("comparable", True)], exclude_article=article_id
+            [c["key"] for c in claims if c.get("comparable", True)],
+            exclude_article=article_id,
+            root=root,
         ):
-            others.setdefault(row[1], []).append(_prior_of(row, root))
+            others.setdefault(row[1], []).append(Prior(*row))
         ids = self.store.add_claims(
             version_id=version_id, article_id=article_id, source=source, claims=claims
         )

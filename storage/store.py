@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from storage.db import FILL_CLAIM_KEYS, FILL_KEY_SOURCES, open_db
+from storage.db import FILL_CLAIM_KEYS, FILL_KEY_SOURCES, KEY_SOURCE_COLUMNS, open_db
 
 __all__ = ["Clock", "Store", "VersionResult", "pid_alive", "utcnow"]
 
@@ -54,6 +54,13 @@ _UPDATE_SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 
 #: A metric mentions a word: its text lowercased (ASCII) with "'s" removed contains it.
 _MENTIONS = "instr(replace(lower(metric), char(39) || 's', ''), ?) > 0"
+
+
+#: A source's new position on a key (``key_sources``: the latest of its current figures).
+_PUT_KEY_SOURCE = (
+    f"INSERT OR REPLACE INTO key_sources ({', '.join(KEY_SOURCE_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(KEY_SOURCE_COLUMNS))})"
+)
 
 
 def utcnow() -> datetime:
@@ -457,7 +464,7 @@ class Store:
         )
         ids: list[int] = []
         keys: list[tuple[str, str, str, str]] = []
-        pointers: list[tuple[str, str, int]] = []
+        positions: list[tuple[Any, ...]] = []
         with self.transaction():  # one statement per claim, no per-row table introspection
             for claim in claims:
                 comparable = int(bool(claim.get("comparable", True)))
@@ -466,16 +473,20 @@ class Store:
                 claim_id = int(self.db.conn.execute(insert, params).lastrowid or 0)
                 ids.append(claim_id)
                 if comparable:  # only comparable figures are looked up across articles
-                    keys.append((claim["key"], claim["subject"], claim["unit"], claim["metric"]))
-                    pointers.append((claim["key"], source, claim_id))
+                    keys.append((row["key"], row["subject"], row["unit"], row["metric"]))
+                    position = row | {
+                        "source": source,
+                        "claim_id": claim_id,
+                        "article_id": article_id,
+                        "version_id": version_id,
+                        "reported_at": now,
+                    }
+                    positions.append(tuple(position[c] for c in KEY_SOURCE_COLUMNS))
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO claim_keys (key, subject, unit, metric) VALUES (?, ?, ?, ?)",
                 keys,
             )
-            self.db.conn.executemany(
-                "INSERT OR REPLACE INTO key_sources (key, source, claim_id) VALUES (?, ?, ?)",
-                pointers,
-            )
+            self.db.conn.executemany(_PUT_KEY_SOURCE, positions)
         return ids
 
     def add_events(self, events: Iterable[Mapping[str, Any]]) -> int:
@@ -527,8 +538,17 @@ class Store:
         ).fetchone()[0]
 
     def delete_claims_of_version(self, version_id: int) -> None:
-        """Used by reprocess: a version's figures are recomputed from its raw page."""
-        self.db.execute("DELETE FROM claims WHERE version_id = ?", [version_id])
+        """Used by reprocess: a version's figures are recomputed from its raw page.
+
+        Where ``key_sources`` holds one of them as its source's position, that goes too.
+        """
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM key_sources WHERE (key, source, claim_id) IN"
+                " (SELECT key, source, id FROM claims WHERE version_id = ?)",
+                [version_id],
+            )
+            self.db.execute("DELETE FROM claims WHERE version_id = ?", [version_id])
 
     def update_version_text(self, version_id: int, **fields: Any) -> None:
         self.db["article_versions"].update(version_id, fields)
@@ -543,9 +563,11 @@ class Store:
     )
     #: Each source's latest current claim for some keys; ``{marks}``: one ``?`` per key.
     _CURRENT_BY_KEY = (
-        f"{_PRIOR_COLUMNS} FROM key_sources ks JOIN claims c ON c.id = ks.claim_id"
-        " JOIN articles a ON a.id = c.article_id AND a.current_version_id = c.version_id"
-        " WHERE ks.key IN ({marks}) AND c.article_id != ? ORDER BY c.reported_at, c.id"
+        "SELECT ks.claim_id, ks.key, ks.value, ks.approx, ks.unit, ks.subject, ks.metric,"
+        " ks.source, ks.article_id, a.url AS article_url, ks.version_id, ks.reported_at,"
+        " {standing}, ks.comparable FROM key_sources ks"
+        " JOIN articles a ON a.id = ks.article_id AND a.current_version_id = ks.version_id"
+        " WHERE ks.key IN ({marks}) AND ks.article_id != ? ORDER BY ks.reported_at, ks.claim_id"
     )
     #: A version's own claims also carry where they stand, for the revision's alignment.
     _VERSION_CLAIMS = (
@@ -560,29 +582,38 @@ class Store:
 
         One row per key and source, not one per report: a figure Shanghai's papers repeat
         daily has thousands of reports in a mature store, and the diff needs only where each
-        source stands now. ``key_sources`` keeps that pointer as claims are added; a pointer
-        to a claim whose version is no longer current (the figure was revised away) drops out
-        through the join. Call this before adding the new version's own claims.
+        source stands now. ``key_sources`` keeps that position (the figure itself) as claims
+        are added; a position from a version no longer current (the figure was revised away)
+        drops out through the join. Call this before adding the new version's own claims.
         """
         keys = list(dict.fromkeys(keys))
         out: list[dict[str, Any]] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
+            sql = self._CURRENT_BY_KEY.format(
+                standing="a.duplicate_of", marks=",".join("?" * len(chunk))
+            )
             out.extend(self._rows(sql, [*chunk, exclude_article]))
         return out
 
-    def current_claim_tuples(self, keys: Iterable[str], *, exclude_article: int) -> list[tuple]:
-        """:meth:`current_claims` as tuples in ``_PRIOR_COLUMNS`` order, without a dict per row.
+    def current_claim_tuples(
+        self, keys: Iterable[str], *, exclude_article: int, root: int
+    ) -> list[tuple]:
+        """:meth:`current_claims` as tuples in the order of ``pipelines.diff.Prior``'s fields.
 
-        The diff reads a prior per key and source, hundreds per article in a mature store.
+        The diff reads a prior per key and source, hundreds per article in a mature store, so
+        SQLite builds them whole: ``duplicate_of`` is replaced by whether the claim is
+        independent of the article whose root (the original of a syndicated copy) is ``root``.
         """
         keys = list(dict.fromkeys(keys))
         out: list[tuple] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
-            out.extend(self.db.conn.execute(sql, [*chunk, exclude_article]).fetchall())
+            sql = self._CURRENT_BY_KEY.format(
+                standing="coalesce(a.duplicate_of, ks.article_id) != ?",
+                marks=",".join("?" * len(chunk)),
+            )
+            out.extend(self.db.conn.execute(sql, [root, *chunk, exclude_article]).fetchall())
         return out
 
     def keys_about(
@@ -609,7 +640,11 @@ class Store:
     def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         return [
-            ("current claims by key", self._CURRENT_BY_KEY.format(marks="?"), ["k", 0]),
+            (
+                "current claims by key",
+                self._CURRENT_BY_KEY.format(standing="a.duplicate_of", marks="?"),
+                ["k", 0],
+            ),
             ("keys about a subject", self._KEYS_ABOUT, ["s", "u"]),
             ("a version's claims", self._VERSION_CLAIMS, [0]),
         ]
