@@ -26,6 +26,7 @@ from pipelines.ingest import (
     DEFAULT_RECHECK,
     Analysis,
     Ingestor,
+    Outcome,
     analyze,
 )
 from pipelines.model import Page
@@ -233,19 +234,39 @@ class StorePipeline:
             _close_writer(self.writer)
             self.writer = None
 
+    async def _store_page(self, page: Page, writer: _Writer) -> Outcome:
+        """Settle an unchanged page cheaply; analyse and store a changed or new one."""
+        assert self.ingestor is not None
+        writer.begin()
+        outcome = self.ingestor.settle_unchanged(page)
+        writer.written()
+        if outcome is None:  # changed or new: only these are worth extracting
+            analysis = await analyze_elsewhere(page) if self.analyze_processes else None
+            writer.begin()
+            outcome = self.ingestor.ingest(page, analysis=analysis, checked=True)
+            writer.written()
+            self.stats.inc_value("deltawatch/extracted")
+        return outcome
+
     async def process_item(self, item: Any) -> Any:
         assert self.writer is not None and self.ingestor is not None
         writer = self.writer
         if isinstance(item, Page):
-            writer.begin()
-            outcome = self.ingestor.settle_unchanged(item)
-            writer.written()
-            if outcome is None:  # changed or new: only these are worth extracting
-                analysis = await analyze_elsewhere(item) if self.analyze_processes else None
+            try:
+                outcome = await self._store_page(item, writer)
+            except Exception as exc:
+                # A bug met on one page (or a write the store refused): the page's own writes
+                # went with its savepoint; it is recorded as failed, with the error, and the
+                # crawl goes on. Uncaught, Scrapy would log it and the run would look clean.
+                log.exception("storing %s failed", item.url)
                 writer.begin()
-                outcome = self.ingestor.ingest(item, analysis=analysis, checked=True)
+                outcome = self.ingestor.record_failure(
+                    source=item.source,
+                    url=item.url,
+                    reason=f"internal error ({type(exc).__name__}: {exc})"[:300],
+                    status=item.status,
+                )
                 writer.written()
-                self.stats.inc_value("deltawatch/extracted")
             self.stats.inc_value("deltawatch/pages")
             self.stats.inc_value(f"deltawatch/{outcome.status}")
             self.stats.inc_value("deltawatch/claims", outcome.claims)

@@ -382,3 +382,61 @@ def _store_contains(db: Path, needle: str) -> bool:
                         if needle.encode() in value:
                             return True
     return False
+
+
+def test_a_page_that_breaks_the_pipeline_is_recorded_and_the_crawl_goes_on(
+    tmp_path: Path,
+) -> None:
+    """An error no stage expected (here a page whose body is text, not bytes) fails that page
+    with the error as its reason, in ``fetch_errors`` and the run's counts, and the next
+    page is stored: uncaught, Scrapy would only log it and the run would report nothing."""
+    import asyncio
+
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.model import Page
+    from pipelines.scrapy_pipeline import StorePipeline
+    from storage.store import Store
+
+    db = tmp_path / "p.db"
+    with Store(db) as store:
+        store.sync_sources([{"name": "wire", "kind": "page", "urls": ["http://127.0.0.1:1/"]}])
+    stats = MemoryStatsCollector(get_crawler())
+    pipeline = StorePipeline(db, run_id=None, stats=stats, analyze_processes=0)
+    url = "http://127.0.0.1:1/news/"
+    good = sites.page_html(sites.UNICORNS, base=url[:-6], path="/news/good.html")
+    pages = [
+        Page(
+            source="wire",
+            url=f"{url}bad.html",
+            fetched_url=f"{url}bad.html",
+            status=200,
+            body=good,
+            content_type="text/html",
+        ),
+        Page(
+            source="wire",
+            url=f"{url}good.html",
+            fetched_url=f"{url}good.html",
+            status=200,
+            body=good.encode(),
+            content_type="text/html",
+        ),
+    ]
+
+    async def crawl() -> None:
+        pipeline.open_spider()
+        for page in pages:
+            await pipeline.process_item(page)
+        pipeline.close_spider()
+
+    asyncio.run(crawl())
+    with sqlite3.connect(db) as conn:
+        errors = conn.execute("SELECT url, reason FROM fetch_errors").fetchall()
+        stored = conn.execute("SELECT url FROM articles").fetchall()
+    assert errors == [(f"{url}bad.html", errors[0][1])]
+    assert errors[0][1].startswith("internal error (TypeError: ")
+    assert stored == [(f"{url}good.html",)]
+    assert stats.get_value("deltawatch/fetch_errors") == 1
+    assert stats.get_value("deltawatch/pages") == 2
