@@ -98,6 +98,10 @@ def fill(path: Path, claims: int) -> None:
             ),
             batch_size=5000,
         )
+        db.execute(  # indexed for search as Store indexes what it stores (m011)
+            "INSERT INTO article_versions_fts (rowid, title, text)"
+            " SELECT id, title, text FROM article_versions"
+        )
 
         def rows():
             for i in range(articles * per_article):

@@ -183,7 +183,11 @@ def assert_consistent(db: Path) -> None:
         q = conn.execute
         assert q("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert q("PRAGMA foreign_key_check").fetchall() == []
-        q("INSERT INTO article_versions_fts(article_versions_fts) VALUES ('integrity-check')")
+        # rank 1: also that every version is in the index (an external-content table's
+        # plain check reads only the index itself)
+        q(
+            "INSERT INTO article_versions_fts(article_versions_fts, rank) VALUES ('integrity-check', 1)"
+        )
         duplicates = {
             "articles": "SELECT url FROM articles GROUP BY url HAVING count(*) > 1",
             "versions": "SELECT article_id FROM article_versions"
