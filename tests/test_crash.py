@@ -107,6 +107,23 @@ def _count(db: Path, sql: str) -> int:
         return -1
 
 
+def _crawl(
+    db: Path, sources: Path, *, analysis: bool = False, stderr: int = subprocess.DEVNULL
+) -> subprocess.Popen:
+    """``deltawatch crawl`` in a child process; ``analysis``: with an analysis process even
+    on a machine of one core."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
+    if analysis:
+        env["DELTAWATCH_ANALYZE_PROCESSES"] = "1"
+    return subprocess.Popen(
+        [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(sources)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+
+
 def _kill_at(seed: int, sources: Path, db: Path, server: SiteServer) -> dict[str, Any]:
     """Start a crawl, SIGKILL it at the seed's point; returns where it was killed.
 
@@ -118,14 +135,7 @@ def _kill_at(seed: int, sources: Path, db: Path, server: SiteServer) -> dict[str
     after_versions = rng.randint(0, N_VERSIONS - 3)  # leave work for the rerun
     jitter = rng.uniform(0.0, 0.1)
     server.hold(after_versions + 1 if after_versions else 0)
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "deltawatch", "--db", str(db), "crawl", "--sources", str(sources)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    child = _crawl(db, sources)
     try:
         deadline = time.monotonic() + 60
         probe = (
@@ -281,23 +291,7 @@ def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
     # lands mid-crawl on any machine); the later ones race the running crawl.
     site_server.hold(3)
     db = tmp_path / "live.db"
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
-    crawl = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deltawatch",
-            "--db",
-            str(db),
-            "crawl",
-            "--sources",
-            str(crash_site),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    crawl = _crawl(db, crash_site)
     snapshots: list[tuple[Path, int]] = []
     try:
         while crawl.poll() is None and len(snapshots) < 12:
@@ -354,38 +348,28 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _analysis_helpers(crawl: subprocess.Popen, timeout: float = 60) -> tuple[list[int], list[int]]:
+    """The crawl's children (fork server, resource tracker) and theirs (the analysis
+    process), once the analysis process is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and crawl.poll() is None:
+        children = _children(crawl.pid)
+        workers = [w for child in children for w in _children(child)]
+        if workers:
+            return children, workers
+        time.sleep(0.05)
+    raise AssertionError("the crawl never started its analysis process")
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find child processes")
 def test_a_killed_crawl_leaves_no_analysis_process_behind(
     crash_site: Path, tmp_path: Path, site_server: SiteServer
 ) -> None:
-    """The analysis pool of a SIGKILLed crawl must not wait forever for work (and hold memory)."""
-    env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
-    crawl = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deltawatch",
-            "--db",
-            str(tmp_path / "k.db"),
-            "crawl",
-            "--sources",
-            str(crash_site),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """The analysis process of a SIGKILLed crawl must not wait forever for work (and hold memory)."""
+    crawl = _crawl(tmp_path / "k.db", crash_site, analysis=True)
     site_server.hold(1)  # one page (it starts the analysis process), then a wait until the kill
-    helpers: list[int] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and crawl.poll() is None:
-        servers = _children(crawl.pid)
-        helpers = servers + [w for s in servers for w in _children(s)]
-        if len(helpers) >= 2:  # the fork server and its worker, which analyses pages
-            break
-        time.sleep(0.1)
-    assert len(helpers) >= 2, "the crawl never started its analysis process"
+    children, workers = _analysis_helpers(crawl)
+    helpers = children + workers
     crawl.kill()
     crawl.wait()
     site_server.hold(None)
@@ -404,31 +388,10 @@ def test_a_killed_analysis_process_costs_no_page(
     every page itself."""
     site_server.delay = 0
     db = tmp_path / "k.db"
-    env = {**os.environ, "DELTAWATCH_ANALYZE_PROCESSES": "1", "PYTHONWARNINGS": "ignore"}
-    crawl = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "deltawatch",
-            "--db",
-            str(db),
-            "crawl",
-            "--sources",
-            str(crash_site),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    crawl = _crawl(db, crash_site, analysis=True, stderr=subprocess.PIPE)
     site_server.hold(1)  # one page (its analysis process starts), then a wait until the kill
     try:
-        workers: list[int] = []
-        deadline = time.monotonic() + 60
-        while not workers and time.monotonic() < deadline and crawl.poll() is None:
-            workers = [w for server in _children(crawl.pid) for w in _children(server)]
-            time.sleep(0.05)
-        assert workers, "the crawl never started its analysis process"
+        _, workers = _analysis_helpers(crawl)
         for worker in workers:
             os.kill(worker, signal.SIGKILL)
     finally:
