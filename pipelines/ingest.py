@@ -157,10 +157,9 @@ def analyze(page: Page, *, identity: bool = True) -> Analysis:
     """Extract the page and its figures; pure (no store), picklable.
 
     ``identity``: also the text's hash and MinHash, and its relevance score. The crawl's
-    analysis process leaves them to the writer (``identity=False``): extraction and figures
-    keep that process busy all through a big crawl, while the process that runs the reactor
-    and writes the store waits for them a third of the time (profiled in README's speed
-    section), and the two cost ~0.3 ms of a page's ~4.5.
+    analysis process leaves them to the writer (``identity=False``): on a 2-core machine the
+    two processes share the work of a page, and these ~0.3 ms of its ~4.5 moved to the
+    writer when the analysis process was the one the writer waited for (README, speed).
     """
     try:
         article = prepare(page)

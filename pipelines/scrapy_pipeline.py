@@ -133,6 +133,8 @@ async def analyze_elsewhere(page: Page) -> Analysis:
         log.warning("analysis process gone (%s); analysing this page in the crawl process", exc)
         if _starting is starting:
             _starting = None
+            if starting.done() and not starting.cancelled() and starting.exception() is None:
+                starting.result().close()  # its pipes: the next page starts a new process
         return analyze(page)
 
 
