@@ -231,7 +231,7 @@ def diff_version(
     Args:
         claims: the version's figures (claim dicts with ``id`` once stored).
         context: ``source``, ``article_id``, ``article_url``, ``version_id``, ``run_id``.
-        others: by key, current comparable figures of *other* articles (oldest first).
+        others: by key, current comparable figures of *other* articles, in any order.
         fuzzy: for keys with no exact match, figures matched on subject, unit
             and a similar metric, with the reason the match was made.
         revision: for a new version of a known article, its figures aligned with the
@@ -321,14 +321,20 @@ def _first_report(
     return _compare_with_others(claim, context, priors, match)
 
 
+def _when(prior: Prior) -> tuple[str, int]:
+    """When a prior was reported: its time, then its claim id (the order claims were stored)."""
+    return prior.reported_at, prior.claim_id
+
+
 def _compare_with_others(
     claim: Mapping[str, Any], context: Mapping[str, Any], priors: list[Prior], match: str
 ) -> list[dict[str, Any]]:
     """Corroboration, conflict, or a source changing its own figure across articles."""
     source = context["source"]
     value, approx = claim["value"], claim["approx"]
-    # One pass, each prior judged once (a key has a prior per source, and priors come oldest
-    # first): the first that agrees, the last that differs, the source's own latest.
+    # One pass, each prior judged once (a key has a prior per source), in whatever order they
+    # come: the earliest report that agrees, the latest that differs, the source's own latest
+    # (by report time, then claim id; between equals, the one listed first, then last).
     independent = False
     agreeing: Prior | None = None
     differing: Prior | None = None
@@ -338,10 +344,12 @@ def _compare_with_others(
             continue  # the same story syndicated: not a second voice
         independent = True
         if p.source == source:
-            latest = p
+            if latest is None or _when(p) >= _when(latest):
+                latest = p
         elif agrees(p.value, p.approx, value, approx):
-            agreeing = agreeing or p
-        else:
+            if agreeing is None or _when(p) < _when(agreeing):
+                agreeing = p
+        elif differing is None or _when(p) >= _when(differing):
             differing = p
     if not independent:
         return []  # only syndicated copies know this figure: nothing independent to say
