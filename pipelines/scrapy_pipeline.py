@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Sequence
 from datetime import timedelta
 from multiprocessing import forkserver, resource_tracker
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: The analysis process being started, awaited by the pages that need it.
 _starting: asyncio.Future[AnalysisProcess] | None = None
+#: Starts that failed and were logged (once each, not once a page).
+_failed_starts: weakref.WeakSet[asyncio.Future[AnalysisProcess]] = weakref.WeakSet()
 
 #: Page writes between two commits (a changed page is two: its check, then its version): at
 #: most this many, or this many seconds' worth.
@@ -121,20 +124,26 @@ async def analyze_elsewhere(page: Page) -> Analysis:
     """Extraction and figures of one page in the analysis process, awaited without blocking.
 
     The reactor keeps fetching and the store keeps writing on this core while the other one
-    extracts. If the process is gone (killed) or cannot start, the page is analysed here,
-    and the next page starts a new one.
+    extracts. If the process cannot start (no fork server here, say), this crawl process
+    analyses every page itself; if it ends (killed), the pages waiting for it are analysed
+    here and the next page starts a new one.
     """
     global _starting
     starting = start_analysis()
     try:
         process = await asyncio.shield(starting)
+    except Exception as exc:  # the start failed: every page of this event loop sees it
+        if starting not in _failed_starts:
+            log.warning("no analysis process (%s); pages are analysed in the crawl process", exc)
+            _failed_starts.add(starting)
+        return analyze(page)
+    try:
         return await process.submit(page)
-    except (AnalysisGone, OSError, EOFError) as exc:
+    except AnalysisGone as exc:
         log.warning("analysis process gone (%s); analysing this page in the crawl process", exc)
         if _starting is starting:
             _starting = None
-            if starting.done() and not starting.cancelled() and starting.exception() is None:
-                starting.result().close()  # its pipes: the next page starts a new process
+            process.close()  # its pipes: the next page starts a new process
         return analyze(page)
 
 

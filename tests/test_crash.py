@@ -406,3 +406,34 @@ def test_a_killed_analysis_process_costs_no_page(
     reference = canonical_dump(reference_db)
     assert len(reference["versions"]) == N_VERSIONS and reference["claims"]
     assert canonical_dump(db) == reference
+
+
+def _crawl_in_a_daemon(sources_file: str, db: str) -> None:
+    """A crawl inside a daemonic process, which multiprocessing forbids to have children."""
+    from scrapers.run import crawl, run_in_reactor
+    from seeds.config import load_sources
+
+    sources = load_sources(sources_file).select([])
+    run_in_reactor(lambda: crawl(sources, db_path=db))
+
+
+def test_a_crawl_that_cannot_start_its_analysis_process_analyses_pages_itself(
+    crash_site: Path, tmp_path: Path, site_server: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No analysis process to be had (here: the crawl runs in a daemonic process, which may
+    not start one): every page is analysed by the crawl process, none is lost."""
+    import multiprocessing
+
+    site_server.delay = 0
+    monkeypatch.setenv("DELTAWATCH_ANALYZE_PROCESSES", "1")
+    db = tmp_path / "d.db"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_crawl_in_a_daemon, args=(str(crash_site), str(db)), daemon=True
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0
+    monkeypatch.setenv("DELTAWATCH_ANALYZE_PROCESSES", "0")
+    reference_db = tmp_path / "reference.db"
+    assert run_cli("crawl", "--sources", str(crash_site), db=reference_db).returncode == 0
+    assert canonical_dump(db) == canonical_dump(reference_db)
