@@ -73,10 +73,10 @@ def frame(message: Any) -> bytes:
 
 
 class _Results(asyncio.Protocol):
-    """Reads framed results off the pipe and settles the oldest waiting page with each."""
+    """Reads framed results off the pipe and hands each to the process it comes from."""
 
-    def __init__(self, waiting: collections.deque[asyncio.Future[Analysis]]) -> None:
-        self.waiting = waiting
+    def __init__(self, owner: AnalysisProcess) -> None:
+        self.owner = owner
         self.buffer = bytearray()
 
     def data_received(self, data: bytes) -> None:
@@ -95,20 +95,10 @@ class _Results(asyncio.Protocol):
                 return
             message = pickle.loads(memoryview(self.buffer)[start : start + size])
             del self.buffer[: start + size]
-            future = self.waiting.popleft()
-            if future.done():  # its page was cancelled (the crawl is stopping)
-                continue
-            if isinstance(message, _Failed):
-                future.set_exception(message.error)
-            else:
-                future.set_result(message)
+            self.owner.settle(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """The process is gone (killed, or out of memory): every page still waiting fails."""
-        while self.waiting:
-            future = self.waiting.popleft()
-            if not future.done():
-                future.set_exception(AnalysisGone("the analysis process ended"))
+        self.owner.lost()
 
 
 class AnalysisProcess:
@@ -119,16 +109,27 @@ class AnalysisProcess:
     preloaded there, so the fork server stays small and the analysis process imports the
     extractors itself (``analysis_process_init``). :meth:`start` blocks on the fork server
     for a moment (run it in a thread); :meth:`connect` then needs the event loop.
+
+    At most :data:`AHEAD` pages are in the pipe at a time: one being analysed and a few ready
+    for while the reactor is busy elsewhere, so the process stays busy; the others wait as
+    the pages they are, not as a second, pickled copy of each body in the pipe's buffer.
     """
 
+    #: Pages written to the pipe and not answered yet, at most.
+    AHEAD = 4
+
     def __init__(self) -> None:
+        #: Pages in the pipe, oldest first, and the futures their results settle.
         self.waiting: collections.deque[asyncio.Future[Analysis]] = collections.deque()
+        #: Pages not written yet, in the order they came.
+        self.queued: collections.deque[tuple[Page, asyncio.Future[Analysis]]] = collections.deque()
         self.process: multiprocessing.process.BaseProcess | None = None
         self._pages_end: Connection | None = None
         self._results_end: Connection | None = None
         self._writer: asyncio.WriteTransport | None = None
         self._reader: asyncio.ReadTransport | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.gone = False
 
     def start(self) -> None:
         context = multiprocessing.get_context("forkserver")
@@ -156,18 +157,48 @@ class AnalysisProcess:
         self._pages_end.close()
         self._results_end.close()
         self._writer, _ = await loop.connect_write_pipe(asyncio.BaseProtocol, pages)
-        self._reader, _ = await loop.connect_read_pipe(lambda: _Results(self.waiting), results)
+        self._reader, _ = await loop.connect_read_pipe(lambda: _Results(self), results)
 
     def submit(self, page: Page) -> asyncio.Future[Analysis]:
         """Send ``page`` to be analysed; the future settles when its result is back."""
-        assert self.loop is not None and self._writer is not None
+        assert self.loop is not None
         future: asyncio.Future[Analysis] = self.loop.create_future()
-        if self._writer.is_closing() or self._reader is None or self._reader.is_closing():
+        if self.gone:
             future.set_exception(AnalysisGone("the analysis process ended"))
             return future
-        self.waiting.append(future)
-        self._writer.write(frame(page))
+        self.queued.append((page, future))
+        self._pump()
         return future
+
+    def _pump(self) -> None:
+        """Write queued pages while fewer than :data:`AHEAD` are in the pipe."""
+        assert self._writer is not None
+        while self.queued and len(self.waiting) < self.AHEAD:
+            page, future = self.queued.popleft()
+            if future.done():  # cancelled while queued (the crawl is stopping)
+                continue
+            self.waiting.append(future)
+            self._writer.write(frame(page))
+
+    def settle(self, message: Analysis | _Failed) -> None:
+        """The oldest page in the pipe has its result; the next queued page goes in."""
+        future = self.waiting.popleft()
+        if not future.done():  # not cancelled meanwhile
+            if isinstance(message, _Failed):
+                future.set_exception(message.error)
+            else:
+                future.set_result(message)
+        self._pump()
+
+    def lost(self) -> None:
+        """The process is gone (killed, or out of memory): every page not answered fails."""
+        self.gone = True
+        futures = [*self.waiting, *(future for _page, future in self.queued)]
+        self.waiting.clear()
+        self.queued.clear()
+        for future in futures:
+            if not future.done():
+                future.set_exception(AnalysisGone("the analysis process ended"))
 
     def close(self) -> None:
         """Close both pipes: the process reads the end of its input and exits."""
