@@ -5,25 +5,31 @@ from __future__ import annotations
 
 import asyncio
 
-from benchmarks.common import article_html
 from pipelines.channel import AnalysisProcess
 from pipelines.ingest import analyze
 from pipelines.model import Page
+from tests import sites
+
+STORIES = [sites.UNICORNS, sites.SMIC, sites.ZH_UNICORNS]
 
 
 def _pages(n: int) -> list[Page]:
     base = "http://127.0.0.1:1"
-    return [
-        Page(
-            source="bench",
-            url=f"{base}/news/{i}.html",
-            fetched_url=f"{base}/news/{i}.html",
-            status=200,
-            body=article_html(i, base).encode(),
-            content_type="text/html",
+    pages = []
+    for i in range(n):
+        path = f"/news/{i}.html"
+        html = sites.page_html(STORIES[i % len(STORIES)], base=base, path=path)
+        pages.append(
+            Page(
+                source="wire",
+                url=base + path,
+                fetched_url=base + path,
+                status=200,
+                body=html.encode(),
+                content_type="text/html",
+            )
         )
-        for i in range(n)
-    ]
+    return pages
 
 
 def test_each_page_gets_its_own_analysis_and_the_pipe_holds_only_a_few() -> None:
