@@ -231,7 +231,7 @@ def test_sigterm_leaves_a_consistent_store_and_an_interrupted_run(
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted"
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
     assert "Traceback" not in err
     assert rows(db_path, "SELECT status FROM runs") == [("interrupted",)]
     assert rows(db_path, "SELECT count(*) FROM locks") == [(0,)]
