@@ -64,7 +64,7 @@ def serve(pages: Connection, results: Connection, crawl_pid: int) -> None:
         results.send(result)
 
 
-def frame(message: Any) -> bytes:
+def _frame(message: Any) -> bytes:
     """``message`` pickled and framed as ``Connection.send`` frames it."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     if len(data) > 0x7FFFFFFF:
@@ -178,7 +178,7 @@ class AnalysisProcess:
             if future.done():  # cancelled while queued (the crawl is stopping)
                 continue
             self.waiting.append(future)
-            self._writer.write(frame(page))
+            self._writer.write(_frame(page))
 
     def settle(self, message: Analysis | _Failed) -> None:
         """The oldest page in the pipe has its result; the next queued page goes in."""

@@ -199,12 +199,13 @@ _WARM_UP_PAGE = Page(
 def analysis_process_init(crawl_pid: int) -> None:
     """In the analysis process: load the extractors, and leave as soon as the crawl is gone.
 
-    A pool's worker holds both ends of its own task queue, so a crawl killed with SIGKILL
-    (no chance to shut the pool down) would leave it, and the fork server it keeps alive,
-    waiting forever. Ctrl-C reaches every process of the terminal's group; the crawl
-    decides how to stop, so the analysis process ignores SIGINT (else it dies with a
-    KeyboardInterrupt traceback in the middle of the crawl's orderly stop). Lives here,
-    not beside the pool in ``scrapy_pipeline``, so the analysis process never imports Scrapy.
+    A crawl's end closes the pipe the process reads pages from; a watch on the crawl's pid
+    also ends it, should the process be busy or the pipe be held open elsewhere, so a crawl
+    killed with SIGKILL leaves no process (and no fork server) waiting. Ctrl-C reaches every
+    process of the terminal's group; the crawl decides how to stop, so the analysis process
+    ignores SIGINT (else it dies with a KeyboardInterrupt traceback in the middle of the
+    crawl's orderly stop). Lives here, not in ``scrapy_pipeline``, so the analysis process
+    never imports Scrapy.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Whatever the stages load on first use (trafilatura's config, the unit registry, the
@@ -624,8 +625,10 @@ class Ingestor:
                 continue
             score, best_key, metric = max(scored)
             priors = [
-                _prior(row, root=root)
-                for row in self.store.current_claims([best_key], exclude_article=article_id)
+                Prior(*row)
+                for row in self.store.current_claim_tuples(
+                    [best_key], exclude_article=article_id, root=root
+                )
             ]
             if priors:
                 out[key] = (priors, f"fuzzy: metric {claim['metric']!r} ~ {metric!r} ({score:.2f})")

@@ -227,14 +227,13 @@ class StorePipeline:
         if not db_path:
             raise NotConfigured("DELTAWATCH_DB is not set")
         ladder = crawler.settings.getlist("DELTAWATCH_RECHECK") or None
-        pipeline = cls(
+        return cls(
             db_path,
             crawler.settings.get("DELTAWATCH_RUN_ID"),
             crawler.stats,
             [timedelta(seconds=float(s)) for s in ladder] if ladder else DEFAULT_RECHECK,
             crawler.settings.getint("DELTAWATCH_ANALYZE_PROCESSES", default_analyze_processes()),
         )
-        return pipeline
 
     def open_spider(self) -> None:
         self.writer = _open_writer(self.db_path)

@@ -603,11 +603,12 @@ class Store:
         " c.source, c.article_id, a.url AS article_url, c.version_id, c.reported_at,"
         " a.duplicate_of, c.comparable"
     )
-    #: Each source's latest current claim for some keys; ``{marks}``: one ``?`` per key.
+    #: Each source's latest current claim for some keys, as ``Prior`` fields; parameters: the
+    #: new article's root, the keys (``{marks}``: one ``?`` each), the new article.
     _CURRENT_BY_KEY = (
         "SELECT ks.claim_id, ks.key, ks.value, ks.approx, ks.unit, ks.subject, ks.metric,"
         " ks.source, ks.article_id, a.url AS article_url, ks.version_id, ks.reported_at,"
-        " {standing}, ks.comparable FROM key_sources ks"
+        " coalesce(a.duplicate_of, ks.article_id) != ?, ks.comparable FROM key_sources ks"
         " JOIN articles a ON a.id = ks.article_id AND a.current_version_id = ks.version_id"
         " WHERE ks.key IN ({marks}) AND ks.article_id != ?"
     )
@@ -619,42 +620,26 @@ class Store:
     )
     _KEYS_ABOUT = "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?"
 
-    def current_claims(self, keys: Iterable[str], *, exclude_article: int) -> list[dict[str, Any]]:
-        """Each source's latest figure for these keys (other articles' current versions).
+    def current_claim_tuples(
+        self, keys: Iterable[str], *, exclude_article: int, root: int
+    ) -> list[tuple]:
+        """Each source's latest figure for these keys (other articles' current versions), as
+        tuples in the order of ``pipelines.diff.Prior``'s fields.
 
         One row per key and source, not one per report: a figure Shanghai's papers repeat
         daily has thousands of reports in a mature store, and the diff needs only where each
         source stands now. ``key_sources`` keeps that position (the figure itself) as claims
         are added; a position from a version no longer current (the figure was revised away)
         drops out through the join. Call this before adding the new version's own claims.
-        """
-        keys = list(dict.fromkeys(keys))
-        out: list[dict[str, Any]] = []
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(
-                standing="a.duplicate_of", marks=",".join("?" * len(chunk))
-            )
-            out.extend(self._rows(sql, [*chunk, exclude_article]))
-        return out
-
-    def current_claim_tuples(
-        self, keys: Iterable[str], *, exclude_article: int, root: int
-    ) -> list[tuple]:
-        """:meth:`current_claims` as tuples in the order of ``pipelines.diff.Prior``'s fields.
-
-        The diff reads a prior per key and source, hundreds per article in a mature store, so
-        SQLite builds them whole: ``duplicate_of`` is replaced by whether the claim is
-        independent of the article whose root (the original of a syndicated copy) is ``root``.
+        Hundreds of rows an article, so SQLite builds them whole, independence included:
+        whether the claim's article has another root (the original of a syndicated copy)
+        than ``root``.
         """
         keys = list(dict.fromkeys(keys))
         out: list[tuple] = []
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(
-                standing="coalesce(a.duplicate_of, ks.article_id) != ?",
-                marks=",".join("?" * len(chunk)),
-            )
+            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
             out.extend(self.db.conn.execute(sql, [root, *chunk, exclude_article]).fetchall())
         return out
 
@@ -682,11 +667,7 @@ class Store:
     def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         return [
-            (
-                "current claims by key",
-                self._CURRENT_BY_KEY.format(standing="a.duplicate_of", marks="?"),
-                ["k", 0],
-            ),
+            ("current claims by key", self._CURRENT_BY_KEY.format(marks="?"), [0, "k", 0]),
             ("keys about a subject", self._KEYS_ABOUT, ["s", "u"]),
             ("a version's claims", self._VERSION_CLAIMS, [0]),
         ]

@@ -68,6 +68,21 @@ def fresh_store(db_path: Path) -> Iterator[Store]:
     store.close()
 
 
+def child_processes(pid: int) -> list[tuple[int, bytes]]:
+    """(pid, command line) of each child of ``pid``, from /proc (the analysis process, the
+    fork server and the resource tracker of a crawl)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append((int(stat.parent.name), cmdline))
+    return found
+
+
 def run_cli(
     *args: str, db: Path | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess:

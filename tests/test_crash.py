@@ -24,7 +24,7 @@ import pytest
 
 from seeds.demo_site import SiteServer
 from tests import sites
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, child_processes, run_cli
 
 SEEDS = (2, 4, 13, 11, 10)  # kill after 0, 1, 2, 3 and 4 stored versions (+ jitter)
 #: Seconds the site waits before each answer: a crawl that takes its time, as real ones do.
@@ -335,26 +335,13 @@ def test_a_backup_taken_while_a_crawl_writes_is_consistent_and_restores(
     assert canonical_dump(restored) == final
 
 
-def _children(pid: int) -> list[int]:
-    """Pids whose parent is ``pid`` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _analysis_helpers(crawl: subprocess.Popen, timeout: float = 60) -> tuple[list[int], list[int]]:
     """The crawl's children (fork server, resource tracker) and theirs (the analysis
     process), once the analysis process is up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and crawl.poll() is None:
-        children = _children(crawl.pid)
-        workers = [w for child in children for w in _children(child)]
+        children = [pid for pid, _ in child_processes(crawl.pid)]
+        workers = [w for child in children for w, _ in child_processes(child)]
         if workers:
             return children, workers
         time.sleep(0.05)

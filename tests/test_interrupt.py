@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, child_processes
 
 
 def _count(db: Path, query: str) -> int:
@@ -39,24 +39,10 @@ def _wait_for(db: Path, query: str, proc: subprocess.Popen, timeout: float = 120
         time.sleep(0.1)
 
 
-def _children(pid: int) -> list[tuple[int, bytes]]:
-    """(pid, command line) of each child of ``pid``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append((int(stat.parent.name), cmdline))
-    return found
-
-
 def _analysis_process_of(pid: int) -> bool:
     """Whether ``pid``'s analysis process runs (a child of its fork server)."""
-    servers = [child for child, cmdline in _children(pid) if b"forkserver" in cmdline]
-    return any(_children(server) for server in servers)
+    servers = [child for child, cmdline in child_processes(pid) if b"forkserver" in cmdline]
+    return any(child_processes(server) for server in servers)
 
 
 def _wait_for_analysis(proc: subprocess.Popen, timeout: float = 120) -> None:
