@@ -13,16 +13,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
     "EVENT_KINDS",
+    "Listed",
+    "Positions",
     "Prior",
     "RevisionPair",
+    "Standing",
+    "agreement_range",
     "agrees",
     "diff_version",
     "metric_similarity",
     "metric_words",
+    "report_order",
 ]
 
 T = TypeVar("T")
@@ -96,6 +101,26 @@ def agrees(a: float, a_approx: str, b: float, b_approx: str) -> bool:
         if other <= ceiling * (1 + EXACT_TOLERANCE) and other >= ceiling * 0.5:
             return True
     return False
+
+
+#: How far apart two values may be and still agree when either is hedged: "under 100"
+#: agrees down to 50, "over 100" up to 150, and each bound with the exact tolerance.
+_HEDGED_REACH = 2.0 / (1 - EXACT_TOLERANCE)
+#: The range of two exact values, widened a little so that rounding never leaves one out.
+_EXACT_REACH = 1 / (1 - 1.2 * EXACT_TOLERANCE)
+
+
+def agreement_range(value: float, approx: str, *, prior_exact: bool) -> tuple[float, float]:
+    """The values a prior must lie within to agree with ``value`` (a necessary condition).
+
+    :func:`agrees` has the last word; this range lets the store leave out, without a Python
+    row each, the priors that cannot agree: within 0.5% when both figures are exact (the
+    common case), within a factor of two when either is hedged, never across zero.
+    ``tests/test_diff.py`` checks that no pair :func:`agrees` on falls outside it.
+    """
+    reach = _EXACT_REACH if approx == "exact" and prior_exact else _HEDGED_REACH
+    low, high = abs(value) / reach, abs(value) * reach
+    return (low, high) if value >= 0 else (-high, -low)
 
 
 #: Words that say nothing about what is measured; left out of the fuzzy comparison.
@@ -212,6 +237,76 @@ def _keep_precise(
     }
 
 
+class Standing(NamedTuple):
+    """Where the other articles stand on one key against a new figure: all the diff reports.
+
+    ``None`` in place of a standing means no article has a comparable figure on the key.
+    """
+
+    independent: bool  # a prior that is not a syndicated copy of the new article exists
+    agreeing: Prior | None  # another source's earliest report that agrees
+    differing: Prior | None  # another source's latest report that does not
+    own: Prior | None  # the new article's source's own report (in another article)
+
+
+@runtime_checkable
+class Positions(Protocol):
+    """Where each source stands on the keys of a new version: what the diff compares with.
+
+    The store answers it from ``key_sources`` (``storage.store.StoredPositions``), reading
+    only the few priors a standing needs; :class:`Listed` answers it from lists in memory.
+    """
+
+    def __contains__(self, key: object) -> bool:
+        """Has any other article a current figure on the key?"""
+        ...
+
+    def standing(self, key: str, value: float, approx: str, source: str) -> Standing | None:
+        """Where the others stand on ``key`` against a figure of ``source``."""
+        ...
+
+
+class Listed:
+    """:class:`Positions` over lists of priors by key, judged in one pass, in any order.
+
+    Each prior is judged once: the earliest report that agrees, the latest that differs, the
+    source's own latest (by report time, then claim id).
+    """
+
+    def __init__(self, others: Mapping[str, Sequence[Prior]]) -> None:
+        self.others = others
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.others
+
+    def standing(self, key: str, value: float, approx: str, source: str) -> Standing | None:
+        priors = [p for p in self.others.get(key, ()) if p.comparable]
+        if not priors:
+            return None
+        independent = False
+        agreeing: Prior | None = None
+        differing: Prior | None = None
+        own: Prior | None = None
+        for p in priors:
+            if not p.independent:
+                continue  # the same story syndicated: not a second voice
+            independent = True
+            if p.source == source:
+                if own is None or report_order(p) >= report_order(own):
+                    own = p
+            elif agrees(p.value, p.approx, value, approx):
+                if agreeing is None or report_order(p) < report_order(agreeing):
+                    agreeing = p
+            elif differing is None or report_order(p) >= report_order(differing):
+                differing = p
+        return Standing(independent, agreeing, differing, own)
+
+
+def report_order(prior: Prior) -> tuple[str, int]:
+    """When a prior was reported: its time, then its claim id (the order claims were stored)."""
+    return prior.reported_at, prior.claim_id
+
+
 #: One figure's fate in a revision, from :func:`pipelines.revisions.align_versions`:
 #: (``changed`` | ``same`` | ``removed`` | ``added``, the old figure, the new figure).
 RevisionPair = tuple[str, Prior | None, Mapping[str, Any] | None]
@@ -221,8 +316,8 @@ def diff_version(
     claims: Sequence[Mapping[str, Any]],
     *,
     context: Mapping[str, Any],
-    others: Mapping[str, Sequence[Prior]],
-    fuzzy: Mapping[str, tuple[Sequence[Prior], str]] | None = None,
+    others: Positions | Mapping[str, Sequence[Prior]],
+    fuzzy: Mapping[str, tuple[str, str]] | None = None,
     revision: Sequence[RevisionPair] | None = None,
     previous: Sequence[Prior] = (),
 ) -> list[dict[str, Any]]:
@@ -231,9 +326,10 @@ def diff_version(
     Args:
         claims: the version's figures (claim dicts with ``id`` once stored).
         context: ``source``, ``article_id``, ``article_url``, ``version_id``, ``run_id``.
-        others: by key, current comparable figures of *other* articles, in any order.
-        fuzzy: for keys with no exact match, figures matched on subject, unit
-            and a similar metric, with the reason the match was made.
+        others: where *other* articles stand on the version's keys (:class:`Positions`),
+            or their current figures by key, in any order (read through :class:`Listed`).
+        fuzzy: for keys with no exact match, a known key matched on subject, unit and a
+            similar metric, with the reason the match was made.
         revision: for a new version of a known article, its figures aligned with the
             previous version's (only those in edited, added or deleted sentences).
         previous: the previous version's figures (all of them), so that a figure said
@@ -245,9 +341,10 @@ def diff_version(
     ``removed``, one only in added sentences is compared like a first report.
     """
     fuzzy = fuzzy or {}
+    positions = others if isinstance(others, Positions) else Listed(others)
     if revision is None:
         firsts = _unique_by_key(claims).values()
-        return [e for claim in firsts for e in _first_report(claim, context, others, fuzzy)]
+        return [e for claim in firsts for e in _first_report(claim, context, positions, fuzzy)]
     events: list[dict[str, Any]] = []
     added: list[Mapping[str, Any]] = []
     edited: list[tuple[Prior, Mapping[str, Any]]] = []
@@ -282,7 +379,7 @@ def diff_version(
             changed.append(_event("changed", new, context, old, "revision"))
     events[:0] = changed
     for claim in _unique_by_key(added).values():
-        events.extend(_first_report(claim, context, others, fuzzy))
+        events.extend(_first_report(claim, context, positions, fuzzy))
     return events
 
 
@@ -305,59 +402,32 @@ def _said_before(claim: Mapping[str, Any], previous: Sequence[Prior]) -> bool:
 def _first_report(
     claim: Mapping[str, Any],
     context: Mapping[str, Any],
-    others: Mapping[str, Sequence[Prior]],
-    fuzzy: Mapping[str, tuple[Sequence[Prior], str]],
+    positions: Positions,
+    fuzzy: Mapping[str, tuple[str, str]],
 ) -> list[dict[str, Any]]:
-    """A figure the article reports for the first time: compared across articles if it may be."""
+    """A figure the article reports for the first time: compared across articles if it may be.
+
+    Corroboration, conflict, or a source changing its own figure across articles.
+    """
     key = claim["key"]
     if not claim.get("comparable", True):
         return [_event("new", claim, context, None, "none")]
+    value, approx, source = claim["value"], claim["approx"], context["source"]
     match = "key"
-    priors = [p for p in others.get(key, ()) if p.comparable]
-    if not priors and key in fuzzy:
-        priors, match = [p for p in fuzzy[key][0] if p.comparable], fuzzy[key][1]
-    if not priors:
+    standing = positions.standing(key, value, approx, source)
+    if standing is None and key in fuzzy:
+        known, match = fuzzy[key]
+        standing = positions.standing(known, value, approx, source)
+    if standing is None:
         return [_event("new", claim, context, None, "none")]
-    return _compare_with_others(claim, context, priors, match)
-
-
-def _when(prior: Prior) -> tuple[str, int]:
-    """When a prior was reported: its time, then its claim id (the order claims were stored)."""
-    return prior.reported_at, prior.claim_id
-
-
-def _compare_with_others(
-    claim: Mapping[str, Any], context: Mapping[str, Any], priors: list[Prior], match: str
-) -> list[dict[str, Any]]:
-    """Corroboration, conflict, or a source changing its own figure across articles."""
-    source = context["source"]
-    value, approx = claim["value"], claim["approx"]
-    # One pass, each prior judged once (a key has a prior per source), in whatever order they
-    # come: the earliest report that agrees, the latest that differs, the source's own latest
-    # (by report time, then claim id; between equals, the one listed first, then last).
-    independent = False
-    agreeing: Prior | None = None
-    differing: Prior | None = None
-    latest: Prior | None = None
-    for p in priors:
-        if not p.independent:
-            continue  # the same story syndicated: not a second voice
-        independent = True
-        if p.source == source:
-            if latest is None or _when(p) >= _when(latest):
-                latest = p
-        elif agrees(p.value, p.approx, value, approx):
-            if agreeing is None or _when(p) < _when(agreeing):
-                agreeing = p
-        elif differing is None or _when(p) >= _when(differing):
-            differing = p
-    if not independent:
+    if not standing.independent:
         return []  # only syndicated copies know this figure: nothing independent to say
     events = []
-    if agreeing is not None:
-        events.append(_event("corroborated", claim, context, agreeing, match))
-    if differing is not None:
-        events.append(_event("conflict", claim, context, differing, match))
-    if latest is not None and not agrees(latest.value, latest.approx, value, approx):
-        events.append(_event("changed", claim, context, latest, f"{match}; same source"))
+    if standing.agreeing is not None:
+        events.append(_event("corroborated", claim, context, standing.agreeing, match))
+    if standing.differing is not None:
+        events.append(_event("conflict", claim, context, standing.differing, match))
+    own = standing.own
+    if own is not None and not agrees(own.value, own.approx, value, approx):
+        events.append(_event("changed", claim, context, own, f"{match}; same source"))
     return events

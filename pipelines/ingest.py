@@ -35,6 +35,7 @@ from pipelines.extract import (
     release_memory,
 )
 from pipelines.model import Article, Page
+from pipelines.positions import StoredPositions
 from pipelines.relevance import Relevance, score_relevance
 
 if TYPE_CHECKING:
@@ -296,6 +297,8 @@ class Ingestor:
         self.recheck = tuple(recheck)
         #: Seconds spent per stage (extract, figures, diff), for benchmarks and run stats.
         self.seconds: Counter[str] = Counter()
+        #: Other articles' figures the diff read (``benchmarks/diff_scale.py`` reports them).
+        self.priors_read = 0
 
     def ingest(
         self,
@@ -542,13 +545,13 @@ class Ingestor:
         # (they become its source's latest position on each key).
         # Only comparable figures are compared across articles (a figure that is not never
         # reads ``others``), so only their keys are looked up.
-        others: dict[str, list[Prior]] = {}
-        for row in self.store.current_claim_tuples(
+        others = StoredPositions(
+            self.store,
             [c["key"] for c in claims if c.get("comparable", True)],
+            source=source,
             exclude_article=article_id,
             root=root,
-        ):
-            others.setdefault(row[1], []).append(Prior(*row))
+        )
         ids = self.store.add_claims(
             version_id=version_id, article_id=article_id, source=source, claims=claims
         )
@@ -569,7 +572,7 @@ class Ingestor:
                 (p.kind, by_id[p.old["claim_id"]] if p.old is not None else None, p.new)
                 for p in alignment.pairs
             ]
-        fuzzy = self._fuzzy(claims, others, previous, article_id, root)
+        fuzzy = self._fuzzy(claims, others, previous)
         events = diff_version(
             claims,
             context={
@@ -585,27 +588,29 @@ class Ingestor:
             fuzzy=fuzzy,
         )
         added = self.store.add_events(events)
+        self.priors_read += others.read
         self.seconds["diff"] += time.perf_counter() - started
         return len(claims), added
 
     def _fuzzy(
         self,
         claims: Sequence[Mapping[str, Any]],
-        others: Mapping[str, Sequence[Prior]],
+        others: StoredPositions,
         previous: Sequence[Prior],
-        article_id: int,
-        root: int,
-    ) -> dict[str, tuple[list[Prior], str]]:
-        """Same subject and unit, metric worded alike: a conservative match, with its reason."""
+    ) -> dict[str, tuple[str, str]]:
+        """Same subject and unit, metric worded alike: a conservative match (the known key
+        the diff compares with instead), with its reason."""
         known = {p.key for p in previous}
-        out: dict[str, tuple[list[Prior], str]] = {}
+        out: dict[str, tuple[str, str]] = {}
         for claim in claims:
             key = claim["key"]
-            if key in others or key in known or key in out or claim.get("period"):
+            if key in known or key in out or claim.get("period"):
                 continue
             if not claim.get("comparable", True):
                 continue
             if not claim.get("subject") or not claim.get("metric"):
+                continue
+            if key in others:  # a store look-up: last
                 continue
             words = metric_words(claim["metric"])
             if not words:  # no content word: every metric would score 0
@@ -624,14 +629,11 @@ class Ingestor:
             if not scored:
                 continue
             score, best_key, metric = max(scored)
-            priors = [
-                Prior(*row)
-                for row in self.store.current_claim_tuples(
-                    [best_key], exclude_article=article_id, root=root
+            if best_key in others:
+                out[key] = (
+                    best_key,
+                    f"fuzzy: metric {claim['metric']!r} ~ {metric!r} ({score:.2f})",
                 )
-            ]
-            if priors:
-                out[key] = (priors, f"fuzzy: metric {claim['metric']!r} ~ {metric!r} ({score:.2f})")
         return out
 
 

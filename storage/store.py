@@ -619,6 +619,103 @@ class Store:
         " WHERE c.version_id = ? ORDER BY c.id"
     )
     _KEYS_ABOUT = "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?"
+    #: The positions of the streams below: current figures of other articles on one key,
+    #: comparable ones only; parameters: the new article's root, the key, the new article.
+    _POSITIONS_OF_KEY = _CURRENT_BY_KEY.replace(" IN ({marks})", " = ?") + " AND ks.comparable"
+
+    def current_keys(self, keys: Iterable[str], *, exclude_article: int) -> set[str]:
+        """Which of these keys other articles have a current figure on, in ``key_sources``.
+
+        One ``EXISTS`` per key, which stops at the first such figure, however many sources
+        the key has (``claim_keys`` holds every key ``key_sources`` has: both are written
+        together, and only ``claim_keys`` is never pruned)."""
+        keys = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            found.update(
+                row[0]
+                for row in self.db.conn.execute(
+                    "SELECT k.key FROM claim_keys k"
+                    f" WHERE k.key IN ({','.join('?' * len(chunk))}) AND EXISTS (SELECT 1"
+                    " FROM key_sources ks JOIN articles a ON a.id = ks.article_id"
+                    " AND a.current_version_id = ks.version_id"
+                    " WHERE ks.key = k.key AND ks.article_id != ?)",
+                    [*chunk, exclude_article],
+                )
+            )
+        return found
+
+    def source_positions(
+        self, keys: Iterable[str], *, source: str, exclude_article: int, root: int
+    ) -> list[tuple]:
+        """One source's comparable figure on each of these keys in its other articles, as
+        ``Prior`` tuples. Read before a version's own claims are added: they take its
+        source's place on their keys."""
+        keys = list(dict.fromkeys(keys))
+        out: list[tuple] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
+            out.extend(
+                self.db.conn.execute(
+                    f"{sql} AND ks.comparable AND ks.source = ?",
+                    [root, *chunk, exclude_article, source],
+                ).fetchall()
+            )
+        return out
+
+    def positions_between(
+        self,
+        key: str,
+        *,
+        source: str,
+        exclude_article: int,
+        root: int,
+        exact: tuple[float, float],
+        hedged: tuple[float, float],
+    ) -> list[tuple]:
+        """Other sources' comparable figures on a key within a range of values (``exact``
+        for figures stated exactly, ``hedged`` for the others), as ``Prior`` tuples: the
+        only ones that can agree with a new figure (``pipelines.diff.agreement_range``)."""
+        return self.db.conn.execute(
+            f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND CASE ks.approx WHEN 'exact'"
+            " THEN ks.value BETWEEN ? AND ? ELSE ks.value BETWEEN ? AND ? END",
+            [root, key, exclude_article, source, *exact, *hedged],
+        ).fetchall()
+
+    def latest_position_outside(
+        self,
+        key: str,
+        *,
+        source: str,
+        exclude_article: int,
+        root: int,
+        exact: tuple[float, float],
+        hedged: tuple[float, float],
+    ) -> tuple | None:
+        """Another source's latest independent comparable figure on a key outside the ranges
+        of :meth:`positions_between` (so one that differs), as a ``Prior`` tuple.
+
+        ``idx_key_sources_when`` walks the key's figures from the latest report back, so
+        SQLite stops at the first one outside, however many sources the key has.
+        """
+        return self.db.conn.execute(
+            f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND coalesce(a.duplicate_of,"
+            " ks.article_id) != ? AND NOT coalesce(CASE ks.approx WHEN 'exact'"
+            " THEN ks.value BETWEEN ? AND ? ELSE ks.value BETWEEN ? AND ? END, 0)"
+            " ORDER BY ks.reported_at DESC, ks.claim_id DESC LIMIT 1",
+            [root, key, exclude_article, source, root, *exact, *hedged],
+        ).fetchone()
+
+    def has_positions(self, key: str, *, exclude_article: int) -> bool:
+        """Has another article a current comparable figure on the key (syndicated or not)?"""
+        return (
+            self.db.conn.execute(
+                f"{self._POSITIONS_OF_KEY} LIMIT 1", [0, key, exclude_article]
+            ).fetchone()
+            is not None
+        )
 
     def current_claim_tuples(
         self, keys: Iterable[str], *, exclude_article: int, root: int
@@ -668,6 +765,17 @@ class Store:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         return [
             ("current claims by key", self._CURRENT_BY_KEY.format(marks="?"), [0, "k", 0]),
+            (
+                "a key's figures in a range",
+                f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND ks.value BETWEEN ? AND ?",
+                [0, "k", 0, "s", 1.0, 2.0],
+            ),
+            (
+                "a key's latest figure outside a range",
+                f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND NOT ks.value BETWEEN ? AND ?"
+                " ORDER BY ks.reported_at DESC, ks.claim_id DESC LIMIT 1",
+                [0, "k", 0, "s", 1.0, 2.0],
+            ),
             ("keys about a subject", self._KEYS_ABOUT, ["s", "u"]),
             ("a version's claims", self._VERSION_CLAIMS, [0]),
         ]

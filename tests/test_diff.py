@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from pipelines.diff import Prior, agrees, diff_version, metric_similarity
+from pipelines.diff import Prior, agreement_range, agrees, diff_version, metric_similarity
 
 CTX = {
     "source": "pujiang-post",
@@ -84,6 +86,25 @@ NODE = "smic|process node|nm"
 def test_agreement_respects_how_a_figure_is_hedged(a, a_approx, b, b_approx, expected) -> None:
     assert agrees(a, a_approx, b, b_approx) is expected
     assert agrees(b, b_approx, a, a_approx) is expected
+
+
+HEDGES = st.sampled_from(["exact", "over", "under", "about", "nearly", "range"])
+VALUES = st.one_of(st.floats(-1e13, 1e13, allow_nan=False), st.integers(-5000, 5000).map(float))
+
+
+@given(VALUES, HEDGES, VALUES, HEDGES, st.floats(0.2, 2.5))
+@example(100.0, "under", 50.0, "exact", 1.0)  # the widest reach: a bound and half of it
+@example(100.0, "exact", 99.5, "exact", 1.0)  # two exact values at the rounding tolerance
+@example(-100.0, "about", -91.0, "exact", 1.0)
+@example(0.0, "over", 0.0, "exact", 1.0)
+def test_no_agreeing_value_falls_outside_the_agreement_range(
+    value: float, approx: str, other: float, other_approx: str, scale: float
+) -> None:
+    """The store leaves out the priors outside the range unread: none of them may agree."""
+    for prior_value in (other, value * scale):  # any value, and values near this one
+        if agrees(prior_value, other_approx, value, approx):
+            low, high = agreement_range(value, approx, prior_exact=other_approx == "exact")
+            assert low <= prior_value <= high, (low, high)
 
 
 def test_fuzzy_metric_similarity_ignores_filler_words() -> None:
@@ -185,8 +206,10 @@ def test_one_event_per_key_per_version_the_first_mention_speaks() -> None:
 
 
 def test_fuzzy_matches_carry_their_reason() -> None:
-    fuzzy = {UNICORNS: ([prior("shanghai|unicorn firms|count", 43, "x")], "fuzzy: ...")}
-    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others={}, fuzzy=fuzzy)
+    firms = "shanghai|unicorn firms|count"
+    others = {firms: [prior(firms, 43, "x")]}
+    fuzzy = {UNICORNS: (firms, "fuzzy: ...")}
+    [event] = diff_version([claim(UNICORNS, 43)], context=CTX, others=others, fuzzy=fuzzy)
     assert event["kind"] == "corroborated" and event["match"] == "fuzzy: ..."
 
 

@@ -7,11 +7,14 @@ syndicated copy must all show in what the diff reads, with no stale figure left 
 
 from __future__ import annotations
 
+import random
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.diff import Prior
+from pipelines.diff import Listed, Prior
+from pipelines.positions import StoredPositions
 from storage.store import Store
 
 KEY = "shanghai|unicorns|count"
@@ -126,4 +129,53 @@ def test_rebuilding_the_look_ups_gives_what_adding_claims_kept(tmp_path: Path) -
         store.db.execute("DELETE FROM key_sources")
     store.rebuild_claim_keys()
     assert _positions(path) == kept
+    store.close()
+
+
+HEDGES = ("exact", "exact", "exact", "over", "under", "about", "nearly", "range")
+
+
+def test_the_store_gives_the_standing_a_full_reading_gives(tmp_path: Path) -> None:
+    """``StoredPositions`` reads a few of a key's figures (the source's own, those in the
+    agreement range, the latest outside it); judging every figure (``Listed``) must give
+    the same standing, for figures that agree, differ, are hedged, syndicated, revised away,
+    not comparable, or reported at the same moment."""
+    rnd = random.Random(5)
+    sources = [f"s{n}" for n in range(6)]
+    store = Store(tmp_path / "s.db", clock=lambda: datetime(2026, 12, 1, tzinfo=UTC))
+    store.sync_sources(
+        {"name": n, "kind": "page", "urls": ["http://127.0.0.1:1/"], "enabled": 1} for n in sources
+    )
+    keys = [KEY, "shanghai|fabs|count", "shanghai|ai companies|count"]
+    values = [40.0, 43.0, 43.1, 45.0, 60.0, 80.0, 86.0, 120.0, 0.0, -43.0]
+    articles = []
+    for n in range(60):
+        source = rnd.choice(sources)
+        claims = [
+            _claim(rnd.choice(values), rnd.choice(keys))
+            | {"approx": rnd.choice(HEDGES), "comparable": rnd.random() > 0.15}
+            for _ in range(rnd.randint(1, 3))
+        ]
+        path = f"a{rnd.randint(0, 30)}"  # a known path is a revision of its article
+        articles.append(_version(store, source, path, f"text {n}", claims))
+        if rnd.random() < 0.1 and len(articles) > 2:  # a syndicated copy
+            store.mark_duplicate(articles[-1].article_id, of=rnd.choice(articles).article_id)
+    roots = [0, *(a.article_id for a in articles[:8])]
+    checked = 0
+    for key in keys:
+        for value in values:
+            for approx in ("exact", "over", "about", "under"):
+                for source in sources:
+                    root = rnd.choice(roots)
+                    exclude = rnd.choice([0, *(a.article_id for a in articles[:5])])
+                    rows = store.current_claim_tuples([key], exclude_article=exclude, root=root)
+                    listed = Listed({key: [Prior(*row) for row in rows]})
+                    stored = StoredPositions(
+                        store, [key], source=source, exclude_article=exclude, root=root
+                    )
+                    expected = listed.standing(key, value, approx, source)
+                    assert stored.standing(key, value, approx, source) == expected
+                    assert (key in stored) == bool(rows)
+                    checked += expected is not None and expected.agreeing is not None
+    assert checked > 50  # agreeing figures were found, not only differing ones
     store.close()
