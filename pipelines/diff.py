@@ -1,6 +1,7 @@
 """The diff: one article version's figures against what the store already knows.
 
-Pure functions over plain values. Storage supplies the prior claims (by key,
+Pure functions over plain values. Storage supplies where the other sources stand on a
+key (:class:`Positions`: ``pipelines/positions.py`` reads the few figures that decide it,
 through indexes), this module decides the events, storage writes them.
 
 Event kinds (DESIGN.md): ``new``, ``corroborated``, ``conflict``, ``changed``,
