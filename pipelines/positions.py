@@ -20,9 +20,12 @@ standing on random stores.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pipelines.diff import Prior, Standing, agreement_range, agrees, report_order
-from storage.store import Store
+
+if TYPE_CHECKING:  # the analysis process imports this module through ingest: no storage there
+    from storage.store import Store
 
 __all__ = ["StoredPositions"]
 
