@@ -619,9 +619,44 @@ class Store:
         " WHERE c.version_id = ? ORDER BY c.id"
     )
     _KEYS_ABOUT = "SELECT key, metric FROM claim_keys WHERE subject = ? AND unit = ?"
-    #: The positions of the streams below: current figures of other articles on one key,
-    #: comparable ones only; parameters: the new article's root, the key, the new article.
+    #: Current comparable figures of other articles on one key (the look-ups below build on
+    #: it); parameters: the new article's root, the key, the new article.
     _POSITIONS_OF_KEY = _CURRENT_BY_KEY.replace(" IN ({marks})", " = ?") + " AND ks.comparable"
+    #: Is a figure's value within the ranges (exact figures, hedged ones) that can agree?
+    _IN_RANGE = (
+        "CASE ks.approx WHEN 'exact' THEN ks.value BETWEEN ? AND ?"
+        " ELSE ks.value BETWEEN ? AND ? END"
+    )
+    #: Parameters: root, key, new article, its source, the two ranges.
+    _POSITIONS_BETWEEN = f"{_POSITIONS_OF_KEY} AND ks.source != ? AND {_IN_RANGE}"
+    #: Parameters: root, key, new article, its source, root, the two ranges.
+    _LATEST_OUTSIDE = (
+        f"{_POSITIONS_OF_KEY} AND ks.source != ? AND coalesce(a.duplicate_of, ks.article_id)"
+        f" != ? AND NOT coalesce({_IN_RANGE}, 0)"
+        " ORDER BY ks.reported_at DESC, ks.claim_id DESC LIMIT 1"
+    )
+    #: Parameters: root, the keys (``{marks}``), new article, its source.
+    _SOURCE_POSITIONS = f"{_CURRENT_BY_KEY} AND ks.comparable AND ks.source = ?"
+    #: Parameters: the keys (``{marks}``), the new article.
+    _KNOWN_KEYS = (
+        "SELECT k.key FROM claim_keys k WHERE k.key IN ({marks}) AND EXISTS (SELECT 1"
+        " FROM key_sources ks JOIN articles a ON a.id = ks.article_id"
+        " AND a.current_version_id = ks.version_id WHERE ks.key = k.key AND ks.article_id != ?)"
+    )
+
+    def _by_chunks(
+        self, sql: str, keys: Iterable[str], before: list[Any], after: list[Any]
+    ) -> list[tuple]:
+        """Rows of a look-up whose ``{marks}`` take a list of keys (500 at most a statement)."""
+        keys = list(dict.fromkeys(keys))
+        out: list[tuple] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(
+                self.db.conn.execute(sql.format(marks=marks), [*before, *chunk, *after]).fetchall()
+            )
+        return out
 
     def current_keys(self, keys: Iterable[str], *, exclude_article: int) -> set[str]:
         """Which of these keys other articles have a current figure on, in ``key_sources``.
@@ -629,22 +664,7 @@ class Store:
         One ``EXISTS`` per key, which stops at the first such figure, however many sources
         the key has (``claim_keys`` holds every key ``key_sources`` has: both are written
         together, and only ``claim_keys`` is never pruned)."""
-        keys = list(dict.fromkeys(keys))
-        found: set[str] = set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            found.update(
-                row[0]
-                for row in self.db.conn.execute(
-                    "SELECT k.key FROM claim_keys k"
-                    f" WHERE k.key IN ({','.join('?' * len(chunk))}) AND EXISTS (SELECT 1"
-                    " FROM key_sources ks JOIN articles a ON a.id = ks.article_id"
-                    " AND a.current_version_id = ks.version_id"
-                    " WHERE ks.key = k.key AND ks.article_id != ?)",
-                    [*chunk, exclude_article],
-                )
-            )
-        return found
+        return {row[0] for row in self._by_chunks(self._KNOWN_KEYS, keys, [], [exclude_article])}
 
     def source_positions(
         self, keys: Iterable[str], *, source: str, exclude_article: int, root: int
@@ -652,18 +672,7 @@ class Store:
         """One source's comparable figure on each of these keys in its other articles, as
         ``Prior`` tuples. Read before a version's own claims are added: they take its
         source's place on their keys."""
-        keys = list(dict.fromkeys(keys))
-        out: list[tuple] = []
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
-            out.extend(
-                self.db.conn.execute(
-                    f"{sql} AND ks.comparable AND ks.source = ?",
-                    [root, *chunk, exclude_article, source],
-                ).fetchall()
-            )
-        return out
+        return self._by_chunks(self._SOURCE_POSITIONS, keys, [root], [exclude_article, source])
 
     def positions_between(
         self,
@@ -679,9 +688,7 @@ class Store:
         for figures stated exactly, ``hedged`` for the others), as ``Prior`` tuples: the
         only ones that can agree with a new figure (``pipelines.diff.agreement_range``)."""
         return self.db.conn.execute(
-            f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND CASE ks.approx WHEN 'exact'"
-            " THEN ks.value BETWEEN ? AND ? ELSE ks.value BETWEEN ? AND ? END",
-            [root, key, exclude_article, source, *exact, *hedged],
+            self._POSITIONS_BETWEEN, [root, key, exclude_article, source, *exact, *hedged]
         ).fetchall()
 
     def latest_position_outside(
@@ -701,44 +708,30 @@ class Store:
         SQLite stops at the first one outside, however many sources the key has.
         """
         return self.db.conn.execute(
-            f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND coalesce(a.duplicate_of,"
-            " ks.article_id) != ? AND NOT coalesce(CASE ks.approx WHEN 'exact'"
-            " THEN ks.value BETWEEN ? AND ? ELSE ks.value BETWEEN ? AND ? END, 0)"
-            " ORDER BY ks.reported_at DESC, ks.claim_id DESC LIMIT 1",
-            [root, key, exclude_article, source, root, *exact, *hedged],
+            self._LATEST_OUTSIDE, [root, key, exclude_article, source, root, *exact, *hedged]
         ).fetchone()
 
     def has_positions(self, key: str, *, exclude_article: int) -> bool:
         """Has another article a current comparable figure on the key (syndicated or not)?"""
-        return (
-            self.db.conn.execute(
-                f"{self._POSITIONS_OF_KEY} LIMIT 1", [0, key, exclude_article]
-            ).fetchone()
-            is not None
-        )
+        row = self.db.conn.execute(
+            f"{self._POSITIONS_OF_KEY} LIMIT 1", [0, key, exclude_article]
+        ).fetchone()
+        return row is not None
 
     def current_claim_tuples(
         self, keys: Iterable[str], *, exclude_article: int, root: int
     ) -> list[tuple]:
         """Each source's latest figure for these keys (other articles' current versions), as
-        tuples in the order of ``pipelines.diff.Prior``'s fields.
+        tuples in the order of ``pipelines.diff.Prior``'s fields, independence from ``root``
+        judged: every row the look-ups above choose from.
 
-        One row per key and source, not one per report: a figure Shanghai's papers repeat
-        daily has thousands of reports in a mature store, and the diff needs only where each
-        source stands now. ``key_sources`` keeps that position (the figure itself) as claims
-        are added; a position from a version no longer current (the figure was revised away)
-        drops out through the join. Call this before adding the new version's own claims.
-        Hundreds of rows an article, so SQLite builds them whole, independence included:
-        whether the claim's article has another root (the original of a syndicated copy)
-        than ``root``.
+        One row per key and source, not one per report: ``key_sources`` keeps each source's
+        position (the figure itself) as claims are added; a position from a version no
+        longer current (the figure was revised away) drops out through the join. The diff
+        reads a few of these rows (``pipelines/positions.py``); tests read them all, to check
+        that those few give the same standing as all of them.
         """
-        keys = list(dict.fromkeys(keys))
-        out: list[tuple] = []
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            sql = self._CURRENT_BY_KEY.format(marks=",".join("?" * len(chunk)))
-            out.extend(self.db.conn.execute(sql, [root, *chunk, exclude_article]).fetchall())
-        return out
+        return self._by_chunks(self._CURRENT_BY_KEY, keys, [root], [exclude_article])
 
     def keys_about(
         self, *, subject: str, unit: str, mentioning: Sequence[str] = ()
@@ -763,18 +756,15 @@ class Store:
 
     def explain_diff_lookups(self) -> list[tuple[str, str, list[Any]]]:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
+        ranges = [1.0, 2.0, 0.5, 4.0]
         return [
-            ("current claims by key", self._CURRENT_BY_KEY.format(marks="?"), [0, "k", 0]),
+            ("keys other articles know", self._KNOWN_KEYS.format(marks="?"), ["k", 0]),
+            ("a source's own figures", self._SOURCE_POSITIONS.format(marks="?"), [0, "k", 0, "s"]),
+            ("a key's figures in a range", self._POSITIONS_BETWEEN, [0, "k", 0, "s", *ranges]),
             (
-                "a key's figures in a range",
-                f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND ks.value BETWEEN ? AND ?",
-                [0, "k", 0, "s", 1.0, 2.0],
-            ),
-            (
-                "a key's latest figure outside a range",
-                f"{self._POSITIONS_OF_KEY} AND ks.source != ? AND NOT ks.value BETWEEN ? AND ?"
-                " ORDER BY ks.reported_at DESC, ks.claim_id DESC LIMIT 1",
-                [0, "k", 0, "s", 1.0, 2.0],
+                "a key's latest figure outside it",
+                self._LATEST_OUTSIDE,
+                [0, "k", 0, "s", 0, *ranges],
             ),
             ("keys about a subject", self._KEYS_ABOUT, ["s", "u"]),
             ("a version's claims", self._VERSION_CLAIMS, [0]),
