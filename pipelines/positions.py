@@ -76,11 +76,8 @@ class StoredPositions:
         exact = agreement_range(value, approx, prior_exact=True)
         hedged = agreement_range(value, approx, prior_exact=False)
         own = self._own_of(key)
-        near = [
-            Prior(*row)
-            for row in self.store.positions_between(key, exact=exact, hedged=hedged, **where)
-        ]
-        far = self.store.latest_position_outside(key, exact=exact, hedged=hedged, **where)
+        within, far = self.store.positions_by_range(key, exact=exact, hedged=hedged, **where)
+        near = [Prior(*row) for row in within]
         differing = Prior(*far) if far is not None else None
         self.read += len(near) + (far is not None)
         if own is None and not near and differing is None:

@@ -674,7 +674,7 @@ class Store:
         source's place on their keys."""
         return self._by_chunks(self._SOURCE_POSITIONS, keys, [root], [exclude_article, source])
 
-    def positions_between(
+    def positions_by_range(
         self,
         key: str,
         *,
@@ -683,33 +683,22 @@ class Store:
         root: int,
         exact: tuple[float, float],
         hedged: tuple[float, float],
-    ) -> list[tuple]:
+    ) -> tuple[list[tuple], tuple | None]:
         """Other sources' comparable figures on a key within a range of values (``exact``
-        for figures stated exactly, ``hedged`` for the others), as ``Prior`` tuples: the
-        only ones that can agree with a new figure (``pipelines.diff.agreement_range``)."""
-        return self.db.conn.execute(
-            self._POSITIONS_BETWEEN, [root, key, exclude_article, source, *exact, *hedged]
-        ).fetchall()
-
-    def latest_position_outside(
-        self,
-        key: str,
-        *,
-        source: str,
-        exclude_article: int,
-        root: int,
-        exact: tuple[float, float],
-        hedged: tuple[float, float],
-    ) -> tuple | None:
-        """Another source's latest independent comparable figure on a key outside the ranges
-        of :meth:`positions_between` (so one that differs), as a ``Prior`` tuple.
+        for figures stated exactly, ``hedged`` for the others), the only ones that can agree
+        with a new figure (``pipelines.diff.agreement_range``); and the latest independent
+        one outside the range, which differs whatever it is. ``Prior`` tuples.
 
         ``idx_key_sources_when`` walks the key's figures from the latest report back, so
         SQLite stops at the first one outside, however many sources the key has.
         """
-        return self.db.conn.execute(
+        within = self.db.conn.execute(
+            self._POSITIONS_BETWEEN, [root, key, exclude_article, source, *exact, *hedged]
+        ).fetchall()
+        outside = self.db.conn.execute(
             self._LATEST_OUTSIDE, [root, key, exclude_article, source, root, *exact, *hedged]
         ).fetchone()
+        return within, outside
 
     def has_positions(self, key: str, *, exclude_article: int) -> bool:
         """Has another article a current comparable figure on the key (syndicated or not)?"""
