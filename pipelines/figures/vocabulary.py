@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-__all__ = ["APPROX_KINDS", "approximator_pattern", "words"]
+__all__ = ["APPROX_KINDS", "approximator_endings", "approximator_pattern", "words"]
 
 _DATA: Final = Path(__file__).resolve().parents[2] / "seeds" / "english.toml"
 #: The approximator groups, in the order the pattern tries them.
@@ -46,3 +46,10 @@ def approximator_pattern() -> re.Pattern[str]:
         for kind in APPROX_KINDS
     )
     return re.compile(rf"(?:{alternatives})\s*(?:US\$|HK\$|\$|€|¥|£|RMB\s?)?\s*$", re.IGNORECASE)
+
+
+@cache
+def approximator_endings() -> tuple[str, ...]:
+    """The last word of every approximator, lowercased: a number after none of them has none."""
+    groups = _data()["approximators"]
+    return tuple(sorted({p.split()[-1].lower() for kind in APPROX_KINDS for p in groups[kind]}))
