@@ -536,7 +536,8 @@ class Store:
         The diff's events all have one shape; sqlite-utils' ``insert_all`` would read the
         table's columns again for every page, which costs more than the rows themselves.
         """
-        rows = [{"at": self.now(), **event} for event in events]
+        at = self.now()  # one version's events are logged at one moment
+        rows = [{"at": at, **event} for event in events]
         by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             by_shape.setdefault(tuple(row), []).append(row)
