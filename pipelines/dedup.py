@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -67,13 +68,16 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
-def minhash(items: set[bytes]) -> np.ndarray:
-    """The MinHash signature (uint32) of a set: datasketch's ``MinHash.update_batch``."""
-    import numpy as np  # here: the crawl process compares signatures, it never makes one
+def minhash(items: Iterable[str]) -> np.ndarray:
+    """The MinHash signature (uint32) of a set of strings (UTF-8): datasketch's
+    ``MinHash.update_batch`` with its ``sha1_hash32`` (the first four bytes of SHA-1, little
+    endian), read by numpy from the joined digests rather than one ``int`` each."""
+    import numpy as np
 
     a, b = _permutations()
-    hashes = [int.from_bytes(hashlib.sha1(item).digest()[:4], "little") for item in items]
-    hv = _fmix32(np.array(hashes, dtype=np.uint32).reshape(-1, 1))
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(item.encode("utf-8")).digest()[:4] for item in items])
+    hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(-1, 1))
     return np.minimum(np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32), (hv * a + b).min(axis=0))
 
 
@@ -81,7 +85,7 @@ def fingerprint(text: str) -> Fingerprint:
     """Shingles are words for Latin script and single characters for CJK."""
     tokens = _TOKENS.findall(text.lower())
     shingles = {" ".join(tokens[i : i + SHINGLE]) for i in range(max(len(tokens) - SHINGLE + 1, 1))}
-    values = minhash({s.encode("utf-8") for s in shingles})
+    values = minhash(shingles)
     bands = [f"{b}:{values[b * ROWS : (b + 1) * ROWS].tobytes().hex()}" for b in range(BANDS)]
     return Fingerprint(values.tobytes().hex(), bands)
 
