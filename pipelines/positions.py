@@ -46,7 +46,8 @@ class StoredPositions:
         self.exclude_article = exclude_article
         self.root = root
         self._asked = set(keys)
-        self._known = store.current_keys(keys, exclude_article=exclude_article)
+        #: The keys other articles know, and whether another source is among them.
+        self._known = store.known_keys(keys, source=source, exclude_article=exclude_article)
         self._own = {row[1]: Prior(*row) for row in self._source_positions(keys)}
         #: Priors read from the store so far: what the diff's cost grows with.
         self.read = len(self._own)
@@ -59,7 +60,9 @@ class StoredPositions:
     def __contains__(self, key: object) -> bool:
         if key in self._asked:
             return key in self._known
-        known = self.store.current_keys([str(key)], exclude_article=self.exclude_article)
+        known = self.store.known_keys(
+            [str(key)], source=self.source, exclude_article=self.exclude_article
+        )
         return bool(known)
 
     def _own_of(self, key: str) -> Prior | None:
@@ -76,7 +79,10 @@ class StoredPositions:
         exact = agreement_range(value, approx, prior_exact=True)
         hedged = agreement_range(value, approx, prior_exact=False)
         own = self._own_of(key)
-        within, far = self.store.positions_by_range(key, exact=exact, hedged=hedged, **where)
+        if key in self._asked and not self._known.get(key, False):
+            within, far = [], None  # no other source has a comparable figure on it
+        else:
+            within, far = self.store.positions_by_range(key, exact=exact, hedged=hedged, **where)
         near = [Prior(*row) for row in within]
         differing = Prior(*far) if far is not None else None
         self.read += len(near) + (far is not None)

@@ -638,11 +638,17 @@ class Store:
     )
     #: Parameters: root, the keys (``{marks}``), new article, its source.
     _SOURCE_POSITIONS = f"{_CURRENT_BY_KEY} AND ks.comparable AND ks.source = ?"
-    #: Parameters: the keys (``{marks}``), the new article.
+    #: Figures of other articles on ``k.key``: ``{where}`` narrows them.
+    _KEY_HAS = (
+        "EXISTS (SELECT 1 FROM key_sources ks JOIN articles a ON a.id = ks.article_id"
+        " AND a.current_version_id = ks.version_id WHERE ks.key = k.key AND ks.article_id != ?"
+        "{where})"
+    )
+    #: Parameters: the new article, its source, the keys (``{marks}``), the new article.
     _KNOWN_KEYS = (
-        "SELECT k.key FROM claim_keys k WHERE k.key IN ({marks}) AND EXISTS (SELECT 1"
-        " FROM key_sources ks JOIN articles a ON a.id = ks.article_id"
-        " AND a.current_version_id = ks.version_id WHERE ks.key = k.key AND ks.article_id != ?)"
+        f"SELECT k.key, {_KEY_HAS.format(where=' AND ks.source != ? AND ks.comparable')}"
+        " FROM claim_keys k WHERE k.key IN ({marks})"
+        f" AND {_KEY_HAS.format(where='')}"
     )
 
     def _by_chunks(
@@ -659,13 +665,18 @@ class Store:
             )
         return out
 
-    def current_keys(self, keys: Iterable[str], *, exclude_article: int) -> set[str]:
-        """Which of these keys other articles have a current figure on, in ``key_sources``.
+    def known_keys(
+        self, keys: Iterable[str], *, source: str, exclude_article: int
+    ) -> dict[str, bool]:
+        """Which of these keys other articles have a current figure on, in ``key_sources``;
+        for each, whether another source has a comparable one (if not, the range look-ups
+        have nothing to find).
 
-        One ``EXISTS`` per key, which stops at the first such figure, however many sources
-        the key has (``claim_keys`` holds every key ``key_sources`` has: both are written
-        together, and only ``claim_keys`` is never pruned)."""
-        return {row[0] for row in self._by_chunks(self._KNOWN_KEYS, keys, [], [exclude_article])}
+        ``EXISTS`` stops at the first such figure, however many sources the key has
+        (``claim_keys`` holds every key ``key_sources`` has: both are written together, and
+        only ``claim_keys`` is never pruned)."""
+        rows = self._by_chunks(self._KNOWN_KEYS, keys, [exclude_article, source], [exclude_article])
+        return {key: bool(others) for key, others in rows}
 
     def source_positions(
         self, keys: Iterable[str], *, source: str, exclude_article: int, root: int
@@ -748,7 +759,7 @@ class Store:
         """The diff's look-ups with sample parameters, for ``EXPLAIN QUERY PLAN`` in benchmarks."""
         ranges = [1.0, 2.0, 0.5, 4.0]
         return [
-            ("keys other articles know", self._KNOWN_KEYS.format(marks="?"), ["k", 0]),
+            ("keys other articles know", self._KNOWN_KEYS.format(marks="?"), [0, "s", "k", 0]),
             ("a source's own figures", self._SOURCE_POSITIONS.format(marks="?"), [0, "k", 0, "s"]),
             ("a key's figures in a range", self._POSITIONS_BETWEEN, [0, "k", 0, "s", *ranges]),
             (
