@@ -75,11 +75,13 @@ class StoredPositions:
     def standing(self, key: str, value: float, approx: str, source: str) -> Standing | None:
         if source != self.source:
             raise ValueError(f"positions were read for source {self.source!r}, not {source!r}")
+        if key in self._asked and key not in self._known:
+            return None  # no other article has a figure on it: a first report
         where = {"source": source, "exclude_article": self.exclude_article, "root": self.root}
         exact = agreement_range(value, approx, prior_exact=True)
         hedged = agreement_range(value, approx, prior_exact=False)
         own = self._own_of(key)
-        if key in self._asked and not self._known.get(key, False):
+        if key in self._asked and not self._known[key]:
             within, far = [], None  # no other source has a comparable figure on it
         else:
             within, far = self.store.positions_by_range(key, exact=exact, hedged=hedged, **where)
