@@ -254,8 +254,8 @@ class Standing(NamedTuple):
 class Positions(Protocol):
     """Where each source stands on the keys of a new version: what the diff compares with.
 
-    The store answers it from ``key_sources`` (``storage.store.StoredPositions``), reading
-    only the few priors a standing needs; :class:`Listed` answers it from lists in memory.
+    The store answers it from ``key_sources`` (``pipelines.positions.StoredPositions``),
+    reading only the few priors a standing needs; :class:`Listed` answers it from lists.
     """
 
     def __contains__(self, key: object) -> bool:
