@@ -30,9 +30,17 @@ _WIDTH_TABLE: Final = str.maketrans(
 )
 
 
+#: Any character :data:`_WIDTH_TABLE` folds.
+_WIDE: Final = re.compile("[\uff10-\uff19％．]")
+
+
 def fold_width(text: str) -> str:
-    """``text`` with full-width digits, ``％`` and ``．`` folded to ASCII (same length)."""
-    return text.translate(_WIDTH_TABLE)
+    """``text`` with full-width digits, ``％`` and ``．`` folded to ASCII (same length).
+
+    ``str.translate`` looks every character up in the table, a tenth of a millisecond for a
+    news article: a text with none of them (any English one) is returned as it is.
+    """
+    return text.translate(_WIDTH_TABLE) if _WIDE.search(text) else text
 
 
 def is_cjk(char: str) -> bool:
