@@ -33,11 +33,20 @@ _BOUNDARY: Final = re.compile(
     r"|[。！？]+[”’」』）)]*"
     r"|[!?]+[”’」』）)]*(?=[" + CJK + r"])"
 )
-_ABBREVIATION: Final = re.compile(
-    r"(?:^|[\s(\"“])(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|No|Nos|Nr|vs|etc|Inc|Co|Corp|Ltd|Jr|Sr|Gov|Sen|"
-    r"Rep|Gen|Col|Lt|Fig|approx|est|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
-    r"e\.g|i\.e|U\.S|U\.K|U\.N|E\.U|a\.m|p\.m|[A-Z])$"
+# fmt: off
+_ABBREVIATIONS: Final = (
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Mt", "No", "Nos", "Nr", "vs", "etc", "Inc", "Co",
+    "Corp", "Ltd", "Jr", "Sr", "Gov", "Sen", "Rep", "Gen", "Col", "Lt", "Fig", "approx", "est",
+    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+    "e.g", "i.e", "U.S", "U.K", "U.N", "E.U", "a.m", "p.m",
 )
+# fmt: on
+_ABBREVIATION: Final = re.compile(
+    r"(?:^|[\s(\"“])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r"|[A-Z])$"
+)
+#: How far from its end a text can hold an abbreviation the pattern sees: the longest, and
+#: the character before it. The search starts there (``^`` still means the text's start).
+_ABBREVIATION_REACH: Final = max(map(len, _ABBREVIATIONS)) + 1
 # "1." opening a line (or following a spam token) is a list marker, not the end of a sentence.
 _LIST_MARKER: Final = re.compile(r"(?:^|[" + CJK + r"]\s*|[•·\-*]\s*)\s*[0-9]{1,2}$")
 _SPACE: Final = " \t\f\v\u00a0\u3000"
@@ -54,7 +63,8 @@ def split_sentences(text: str) -> list[Sentence]:
             end = boundary.end()
             if body[boundary.start()] == ".":
                 before = body[cut : boundary.start()]
-                if _ABBREVIATION.search(before) or _LIST_MARKER.search(before):
+                tail = max(0, len(before) - _ABBREVIATION_REACH)
+                if _ABBREVIATION.search(before, tail) or _LIST_MARKER.search(before):
                     continue
             _append(out, body, line_start, cut, end, paragraph)
             cut = end
