@@ -16,6 +16,7 @@ from typing import Any
 from pipelines.diff import Listed, Prior
 from pipelines.positions import StoredPositions
 from storage.store import Store
+from tests.versions import save_version
 
 KEY = "shanghai|unicorns|count"
 
@@ -42,25 +43,15 @@ def _claim(value: float, key: str = KEY) -> dict[str, Any]:
 def _version(store: Store, source: str, path: str, text: str, claims: list[dict]) -> Any:
     url = f"http://127.0.0.1:1/{path}"
     with store.transaction():
-        v = store.save_version(
-            run_id=None,
+        v, _ids = save_version(
+            store,
             source=source,
             url=url,
-            fetched_url=url,
-            http_status=200,
-            title=path,
-            author=None,
-            published="2026-12-01",
-            lang="en",
             text=text,
+            claims=claims,
+            title=path,
+            published="2026-12-01",
             content_hash=text,
-            raw=text.encode(),
-            content_type="text/html",
-            extractor_version="test",
-            relevance=1.0,
-        )
-        store.add_claims(
-            version_id=v.version_id, article_id=v.article_id, source=source, claims=claims
         )
     return v
 

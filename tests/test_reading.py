@@ -22,6 +22,7 @@ from sharing.numbers import human
 from sharing.tables import Column, fit
 from storage.queries import parse_since
 from storage.store import Store
+from tests.versions import save_version
 
 BASE = "http://127.0.0.1:9"
 
@@ -65,25 +66,16 @@ def _page(
 ) -> int:
     url = BASE + path
     with store.transaction():
-        v = store.save_version(
-            run_id=run,
+        v, ids = save_version(
+            store,
             source=source,
             url=url,
-            fetched_url=url,
-            http_status=200,
+            text=text,
+            claims=claims,
+            run_id=run,
             title=title,
-            author=None,
             published="2026-12-01",
             lang=lang,
-            text=text,
-            content_hash=f"{url}|{text}",
-            raw=text.encode(),
-            content_type="text/html",
-            extractor_version="test",
-            relevance=1.0,
-        )
-        ids = store.add_claims(
-            version_id=v.version_id, article_id=v.article_id, source=source, claims=claims
         )
         store.add_events(
             [

@@ -28,6 +28,7 @@ from sharing import export as dw_export
 from storage import queries
 from storage.db import open_readonly
 from storage.store import Store
+from tests.versions import save_version
 
 KEY = "smic|process node|nm"
 TRICKY = 'SMIC said "5nm" <script>alert(1)</script> & more, 中芯国际称已量产。'
@@ -74,28 +75,15 @@ def _report(
 ) -> tuple[int, int]:
     """One fetched version with one figure and its event, as the pipeline stores them."""
     with store.transaction():
-        v = store.save_version(
-            run_id=run,
+        v, [claim_id] = save_version(
+            store,
             source=source,
             url=url,
-            fetched_url=url,
-            http_status=200,
-            title=f"{source}: SMIC",
-            author=None,
-            published="2026-10-30",
-            lang="en",
             text=text,
-            content_hash=f"{url}|{text}",
-            raw=text.encode(),
-            content_type="text/html",
-            extractor_version="test",
-            relevance=1.0,
-        )
-        [claim_id] = store.add_claims(
-            version_id=v.version_id,
-            article_id=v.article_id,
-            source=source,
             claims=[_claim(value, sentence)],
+            run_id=run,
+            title=f"{source}: SMIC",
+            published="2026-10-30",
         )
         store.add_events(
             [
@@ -473,38 +461,25 @@ def _figures_store(db_path: Path) -> None:
     for n, (key, source, value, comparable) in enumerate(reports):
         url = f"http://127.0.0.1:9/{n}.html"
         with store.transaction():
-            v = store.save_version(
-                run_id=run,
+            subject, metric, unit = key.split("|")
+            claim = {
+                **_claim(value, f"{value}"),
+                "key": key,
+                "subject": subject or None,
+                "metric": metric,
+                "unit": unit,
+                "comparable": comparable,
+            }
+            save_version(
+                store,
                 source=source,
                 url=url,
-                fetched_url=url,
-                http_status=200,
-                title=key,
-                author=None,
-                published=None,
-                lang="en",
                 text=f"{value}",
+                claims=[claim],
+                run_id=run,
+                title=key,
                 content_hash=f"{n:064x}",
                 raw=b"",
-                content_type="text/html",
-                extractor_version="test",
-                relevance=1.0,
-            )
-            subject, metric, unit = key.split("|")
-            store.add_claims(
-                version_id=v.version_id,
-                article_id=v.article_id,
-                source=source,
-                claims=[
-                    {
-                        **_claim(value, f"{value}"),
-                        "key": key,
-                        "subject": subject or None,
-                        "metric": metric,
-                        "unit": unit,
-                        "comparable": comparable,
-                    }
-                ],
             )
     store.close()
 
