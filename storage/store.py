@@ -714,7 +714,7 @@ class Store:
 
     def has_positions(self, key: str, *, exclude_article: int) -> bool:
         """Has another article a current comparable figure on the key (syndicated or not)?"""
-        row = self.db.conn.execute(
+        row = self.db.conn.execute(  # root 0: no article's, the independence column unread
             f"{self._POSITIONS_OF_KEY} LIMIT 1", [0, key, exclude_article]
         ).fetchone()
         return row is not None
